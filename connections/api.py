@@ -1,0 +1,142 @@
+"""REST API at /api/v1/: the active tenant's connections and integrations. Secrets are never serialised."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from connections.api_base import CanManageOrReadOnly, IsTenantMember, TenantScopedMixin
+from connections.models import Connection, Integration
+from connections.tenancy import memberships_of
+
+
+class MeSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+    name = serializers.CharField()
+    tenant = serializers.DictField()
+    role = serializers.CharField()
+    workspaces = serializers.ListField(child=serializers.DictField())
+
+
+class MeView(TenantScopedMixin, APIView):
+    @extend_schema(responses=MeSerializer)
+    def get(self, request):
+        def describe(tenant):
+            return {"uuid": str(tenant.uuid), "name": tenant.name, "slug": tenant.slug}
+
+        return Response(
+            {
+                "email": request.user.email,
+                "name": request.user.get_full_name() or request.user.get_username(),
+                "tenant": describe(request.tenant),
+                "role": request.membership.role,
+                "workspaces": [{**describe(m.tenant), "role": m.role} for m in memberships_of(request.user)],
+            }
+        )
+
+
+class ConnectionSerializer(serializers.ModelSerializer):
+    """Everything about a connection a caller may see: which secrets are set, never their values."""
+
+    provider_name = serializers.CharField(read_only=True)
+    has_secrets = serializers.DictField(child=serializers.BooleanField(), read_only=True)
+
+    class Meta:
+        model = Connection
+        fields = [
+            "uuid",
+            "provider",
+            "provider_name",
+            "label",
+            "status",
+            "addresses",
+            "access_expires_at",
+            "refresh_expires_at",
+            "last_ping_at",
+            "last_ping_ok",
+            "last_error",
+            "has_secrets",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class ConnectionViewSet(TenantScopedMixin, viewsets.ReadOnlyModelViewSet):
+    """Connections are made through the connect flows in the browser; the API reads them."""
+
+    serializer_class = ConnectionSerializer
+    lookup_field = "uuid"
+
+    def get_queryset(self):
+        return Connection.objects.filter(tenant=self.request.tenant)
+
+
+class TenantConnectionField(serializers.SlugRelatedField):
+    """A connection named by uuid, looked up among the caller's tenant's connections only."""
+
+    def __init__(self, **kwargs):
+        super().__init__(slug_field="uuid", **kwargs)
+
+    def get_queryset(self):
+        return Connection.objects.filter(tenant=self.context["request"].tenant)
+
+    def to_internal_value(self, data):
+        try:
+            return self.get_queryset().get(uuid=data)
+        except (Connection.DoesNotExist, DjangoValidationError, ValueError, TypeError):
+            self.fail("does_not_exist", slug_name="uuid", value=data)
+
+
+class IntegrationSerializer(serializers.ModelSerializer):
+    source = TenantConnectionField()
+    target = TenantConnectionField()
+    kind_name = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Integration
+        fields = [
+            "uuid",
+            "kind",
+            "kind_name",
+            "source",
+            "target",
+            "enabled",
+            "options",
+            "poll_interval",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["uuid", "kind_name", "created_at", "updated_at"]
+
+    def validate(self, attrs):
+        instance = self.instance or Integration(tenant=self.context["request"].tenant)
+        for key, value in attrs.items():
+            setattr(instance, key, value)
+        try:
+            instance.clean()
+        except DjangoValidationError as exc:
+            raise ValidationError(exc.message_dict) from None
+        return attrs
+
+    def create(self, validated_data):
+        return Integration.objects.create(tenant=self.context["request"].tenant, **validated_data)
+
+
+class IntegrationViewSet(
+    TenantScopedMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = IntegrationSerializer
+    lookup_field = "uuid"
+    permission_classes = [IsTenantMember, CanManageOrReadOnly]
+
+    def get_queryset(self):
+        return Integration.objects.filter(tenant=self.request.tenant).select_related("source", "target")

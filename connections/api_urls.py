@@ -1,0 +1,10 @@
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from connections import api
+
+router = SimpleRouter()
+router.register("connections", api.ConnectionViewSet, basename="api-connection")
+router.register("integrations", api.IntegrationViewSet, basename="api-integration")
+
+urlpatterns = [path("me/", api.MeView.as_view(), name="api-me"), *router.urls]

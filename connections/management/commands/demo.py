@@ -1,0 +1,58 @@
+"""`make demo`: seed the sandbox tenant, then run the web server and the worker until Ctrl-C."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+DEMO_EMAIL = "demo@example.com"
+
+
+class Command(BaseCommand):
+    help = "Seed a demo tenant and run the web server and the task worker; Ctrl-C stops all of them."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--addr", default="127.0.0.1:8000")
+        parser.add_argument("--no-serve", action="store_true", help="Seed only, start nothing")
+
+    def handle(self, addr, no_serve, **options):
+        # settings loaded `.env` into the environment; `make demo` wrote DEMO_PASSWORD there once.
+        password = os.environ.get("DEMO_PASSWORD") or "demo-password"
+        call_command(
+            "create_tenant",
+            "Demo Company",
+            slug="demo",
+            owner_email=DEMO_EMAIL,
+            password=password,
+            existing_ok=True,
+            stdout=self.stdout,
+        )
+        self.stdout.write(
+            self.style.SUCCESS(f"\nml-connector is starting at http://{addr}/\n  log in as {DEMO_EMAIL} / {password}\n")
+        )
+        if no_serve:
+            return
+        manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
+        processes = [
+            subprocess.Popen([*manage, "runserver", addr, "--noreload"]),
+            subprocess.Popen([*manage, "qcluster"]),
+        ]
+        try:
+            while all(p.poll() is None for p in processes):
+                time.sleep(0.5)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            for p in processes:
+                if p.poll() is None:
+                    p.send_signal(signal.SIGINT)
+            for p in processes:
+                try:
+                    p.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    p.kill()

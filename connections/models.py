@@ -1,0 +1,188 @@
+"""Tenants, their members, their connections to external systems, and the integrations between them.
+
+Every tenant-owned model has `objects = ScopedManager(tenant=...)`: a query outside a tenant scope raises
+instead of silently reading every tenant's rows (see connections.tenancy).
+"""
+
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.text import slugify
+from django_scopes import ScopedManager
+
+from connections.fields import SecretField
+from connections.providers import PROVIDERS, provider_choices
+from syncs.flows import FLOWS, flow_choices
+
+
+class Tenant(models.Model):
+    """A customer workspace: the security boundary for every row below."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    @classmethod
+    def unique_slug(cls, name: str) -> str:
+        base = slugify(name)[:70] or "tenant"
+        slug, n = base, 1
+        while cls.objects.filter(slug=slug).exists():
+            n += 1
+            slug = f"{base}-{n}"
+        return slug
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        OWNER = "owner", "Owner"
+        ADMIN = "admin", "Admin"
+        AGENT = "agent", "Agent"
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.AGENT)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedManager(tenant="tenant")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant", "user"], name="one_membership_per_tenant")]
+        ordering = ["tenant__name"]
+
+    def __str__(self):
+        return f"{self.user} in {self.tenant} ({self.role})"
+
+    @property
+    def can_manage(self) -> bool:
+        """Owners and admins connect systems, configure integrations and replay; agents do not."""
+        return self.role in (self.Role.OWNER, self.Role.ADMIN)
+
+
+class Connection(models.Model):
+    """One tenant's authorised link to one external system, with its secrets encrypted at rest."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        NEEDS_REAUTH = "needs_reauth", "Needs reauthorization"
+        ERROR = "error", "Error"
+        DISABLED = "disabled", "Disabled"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="connections")
+    provider = models.CharField(max_length=40, choices=provider_choices)
+    label = models.CharField(max_length=200)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
+
+    access_token = SecretField()
+    refresh_token = SecretField()
+    client_secret = SecretField()
+    api_token = SecretField()
+    webhook_secret = SecretField()
+
+    access_expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    refresh_expires_at = models.DateTimeField(null=True, blank=True)
+    # Provider-specific addresses: FreshBooks account_id/business_id, QuickBooks realm_id, Zendesk
+    # subdomain, Zoho api_domain/accounts_server, Salesforce instance_url, Zuora region. Validated per provider.
+    addresses = models.JSONField(default=dict, blank=True)
+    # Non-secret identifiers such as a client id or an account e-mail.
+    settings = models.JSONField(default=dict, blank=True)
+
+    last_ping_at = models.DateTimeField(null=True, blank=True)
+    last_ping_ok = models.BooleanField(null=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ScopedManager(tenant="tenant")
+
+    SECRET_FIELDS = ("access_token", "refresh_token", "client_secret", "api_token", "webhook_secret")
+
+    class Meta:
+        ordering = ["provider", "label"]
+        indexes = [models.Index(fields=["tenant", "provider"])]
+
+    def __str__(self):
+        return f"{self.provider_name}: {self.label}"
+
+    @property
+    def provider_name(self) -> str:
+        provider = PROVIDERS.get(self.provider)
+        return provider.name if provider else self.provider
+
+    def clean(self):
+        provider = PROVIDERS.get(self.provider)
+        if provider is None:
+            raise ValidationError({"provider": f"Unknown provider {self.provider!r}."})
+        provider.validate_addresses(self.addresses, require=self.status == self.Status.ACTIVE)
+
+    @property
+    def has_secrets(self) -> dict[str, bool]:
+        """Which secrets are set, for display: never their values."""
+        return {name: bool(getattr(self, name)) for name in self.SECRET_FIELDS}
+
+
+class Integration(models.Model):
+    """A flow (e.g. FreshBooks -> Zendesk) between two connections of the same tenant."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="integrations")
+    kind = models.CharField(max_length=60, choices=flow_choices)
+    source = models.ForeignKey(Connection, on_delete=models.PROTECT, related_name="source_integrations")
+    target = models.ForeignKey(Connection, on_delete=models.PROTECT, related_name="target_integrations")
+    enabled = models.BooleanField(default=False)
+    options = models.JSONField(default=dict, blank=True)
+    poll_interval = models.DurationField(
+        null=True, blank=True, help_text="How often to poll the source for missed changes; empty turns polling off."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ScopedManager(tenant="tenant")
+
+    class Meta:
+        ordering = ["kind"]
+
+    def __str__(self):
+        return f"{self.kind_name} ({self.source.label} -> {self.target.label})"
+
+    def save(self, *args, **kwargs):
+        # The same-tenant rule is a security boundary, so it holds even where clean() was not called.
+        for connection in (self.source, self.target):
+            if connection.tenant_id != self.tenant_id:
+                raise ValidationError("An integration can only join connections of its own workspace.")
+        super().save(*args, **kwargs)
+
+    @property
+    def kind_name(self) -> str:
+        flow = FLOWS.get(self.kind)
+        return flow.name if flow else self.kind
+
+    def clean(self):
+        errors = {}
+        if self.kind not in FLOWS:
+            errors["kind"] = f"Unknown integration kind {self.kind!r}."
+        for side in ("source", "target"):
+            connection = getattr(self, side, None) if getattr(self, f"{side}_id", None) else None
+            if connection is not None and connection.tenant_id != self.tenant_id:
+                errors[side] = "This connection belongs to another workspace."
+        if self.source_id and self.source_id == self.target_id:
+            errors["target"] = "Source and target must be different connections."
+        flow = FLOWS.get(self.kind)
+        if flow is not None and not errors:
+            if self.source.provider != flow.source_provider:
+                errors["source"] = f"{flow.name} reads from a {flow.source_provider} connection."
+            if self.target.provider != flow.target_provider:
+                errors["target"] = f"{flow.name} writes to a {flow.target_provider} connection."
+        if self.poll_interval is not None and self.poll_interval.total_seconds() < 60:
+            errors["poll_interval"] = "Poll at most once a minute."
+        if errors:
+            raise ValidationError(errors)

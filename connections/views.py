@@ -1,0 +1,81 @@
+"""Pages for the active tenant: dashboard, connections, integrations, workspace switch, API token."""
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+from rest_framework.authtoken.models import Token
+
+from connections.models import Connection, Integration
+from connections.providers import PROVIDERS
+from connections.tenancy import SESSION_KEY, get_object_for_tenant, tenant_required
+from syncs.flows import FLOWS
+
+
+@tenant_required
+def dashboard(request):
+    connections = Connection.objects.filter(tenant=request.tenant)
+    integrations = Integration.objects.filter(tenant=request.tenant).select_related("source", "target")
+    checklist = [
+        ("Connect a source system (FreshBooks or QuickBooks Online)", connections.exists()),
+        ("Connect a target system (Zendesk, Zuora, Zoho CRM or Salesforce)", connections.count() > 1),
+        ("Create an integration between them", integrations.exists()),
+        ("Enable it", integrations.filter(enabled=True).exists()),
+    ]
+    return render(
+        request,
+        "dashboard.html",
+        {"connections": connections, "integrations": integrations, "checklist": checklist},
+    )
+
+
+@tenant_required
+def connection_list(request):
+    connections = Connection.objects.filter(tenant=request.tenant)
+    return render(
+        request, "connections/connection_list.html", {"connections": connections, "providers": PROVIDERS.values()}
+    )
+
+
+@tenant_required
+def connection_detail(request, uuid):
+    connection = get_object_for_tenant(Connection, request.tenant, uuid=uuid)
+    return render(request, "connections/connection_detail.html", {"connection": connection})
+
+
+@tenant_required
+def integration_list(request):
+    integrations = Integration.objects.filter(tenant=request.tenant).select_related("source", "target")
+    return render(request, "connections/integration_list.html", {"integrations": integrations, "flows": FLOWS.values()})
+
+
+@tenant_required
+def integration_detail(request, uuid):
+    integration = get_object_for_tenant(
+        Integration.objects.select_related("source", "target"), request.tenant, uuid=uuid
+    )
+    return render(request, "connections/integration_detail.html", {"integration": integration})
+
+
+@require_POST
+def switch_tenant(request):
+    """Make another of the user's workspaces the active one; a workspace they are not in is a 404."""
+    if not request.user.is_authenticated:
+        return redirect("login")
+    wanted = request.POST.get("tenant", "")
+    membership = next((m for m in request.user_memberships if str(m.tenant.uuid) == wanted), None)
+    if membership is None:
+        return render(request, "404.html", status=404)
+    request.session[SESSION_KEY] = str(membership.tenant.uuid)
+    messages.success(request, f"You are now working in {membership.tenant.name}.")
+    return redirect("dashboard")
+
+
+@tenant_required
+def api_token(request):
+    """Shows whether the user has an API token; POST issues a new one and shows it exactly once."""
+    new_key = None
+    if request.method == "POST":
+        Token.objects.filter(user=request.user).delete()
+        new_key = Token.objects.create(user=request.user).key
+    has_token = Token.objects.filter(user=request.user).exists()
+    return render(request, "connections/api_token.html", {"new_key": new_key, "has_token": has_token})

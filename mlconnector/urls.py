@@ -1,0 +1,27 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from audit import views as audit_views
+from connections import views
+from syncs import views as sync_views
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("workspace/switch/", views.switch_tenant, name="switch-tenant"),
+    path("account/api-token/", views.api_token, name="api-token"),
+    path("connections/", views.connection_list, name="connection-list"),
+    path("connections/<uuid:uuid>/", views.connection_detail, name="connection-detail"),
+    path("integrations/", views.integration_list, name="integration-list"),
+    path("integrations/<uuid:uuid>/", views.integration_detail, name="integration-detail"),
+    path("review/", sync_views.review_queue, name="review-queue"),
+    path("audit/", audit_views.audit_log, name="audit-log"),
+    path("api/v1/", include("connections.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("admin/", admin.site.urls),
+]

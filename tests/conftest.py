@@ -1,0 +1,107 @@
+"""Shared fixtures: two tenants with their people, and clients logged in as them.
+
+django-scopes: the test database is built with scopes disabled; fixtures build rows under
+`scopes_disabled()`, while the code under test runs its real scoped path.
+"""
+
+import pytest
+from django.test import utils
+from django_scopes import scopes_disabled
+
+from tests.factories import ConnectionFactory, MembershipFactory, TenantFactory, UserFactory
+
+utils.setup_databases = scopes_disabled()(utils.setup_databases)
+
+
+@pytest.fixture
+def unscoped():
+    with scopes_disabled():
+        yield
+
+
+@pytest.fixture
+def tenant_a(db):
+    return TenantFactory(name="Acme Corp")
+
+
+@pytest.fixture
+def tenant_b(db):
+    return TenantFactory(name="Globex")
+
+
+@pytest.fixture
+def owner_a(tenant_a):
+    with scopes_disabled():
+        return MembershipFactory(tenant=tenant_a, role="owner").user
+
+
+@pytest.fixture
+def agent_a(tenant_a):
+    with scopes_disabled():
+        return MembershipFactory(tenant=tenant_a, role="agent").user
+
+
+@pytest.fixture
+def owner_b(tenant_b):
+    with scopes_disabled():
+        return MembershipFactory(tenant=tenant_b, role="owner").user
+
+
+@pytest.fixture
+def outsider(db):
+    """A logged-in user who belongs to no tenant."""
+    return UserFactory()
+
+
+@pytest.fixture
+def client_a(client, owner_a):
+    client.force_login(owner_a)
+    return client
+
+
+@pytest.fixture
+def connection_b(tenant_b):
+    with scopes_disabled():
+        return ConnectionFactory(tenant=tenant_b, label="Globex books")
+
+
+@pytest.fixture
+def connection_a(tenant_a):
+    with scopes_disabled():
+        return ConnectionFactory(tenant=tenant_a, label="Acme books")
+
+
+@pytest.fixture(autouse=True)
+def test_registry(monkeypatch):
+    """A source and a target provider and a flow between them, beside whatever is really registered."""
+    from types import SimpleNamespace
+
+    from connections.providers import PROVIDERS, AuthKind, Provider
+    from syncs.flows import FLOWS
+
+    monkeypatch.setitem(
+        PROVIDERS,
+        "testsource",
+        Provider(
+            slug="testsource",
+            name="Test Source",
+            auth_kinds=(AuthKind.OAUTH2_USER,),
+            address_fields=("account_id",),
+        ),
+    )
+    monkeypatch.setitem(
+        PROVIDERS,
+        "testtarget",
+        Provider(
+            slug="testtarget",
+            name="Test Target",
+            auth_kinds=(AuthKind.API_TOKEN,),
+            address_fields=("subdomain",),
+            required_addresses=("subdomain",),
+        ),
+    )
+    monkeypatch.setitem(
+        FLOWS,
+        "test_flow",
+        SimpleNamespace(name="Test Source -> Test Target", source_provider="testsource", target_provider="testtarget"),
+    )
