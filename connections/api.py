@@ -7,6 +7,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+import audit
 from connections.api_base import CanManageOrReadOnly, IsTenantMember, TenantScopedMixin
 from connections.models import Connection, Integration
 from connections.tenancy import memberships_of
@@ -68,6 +69,7 @@ class ConnectionViewSet(TenantScopedMixin, viewsets.ReadOnlyModelViewSet):
     """Connections are made through the connect flows in the browser; the API reads them."""
 
     serializer_class = ConnectionSerializer
+    queryset = Connection.objects.none()  # for the schema; requests use get_queryset
     lookup_field = "uuid"
 
     def get_queryset(self):
@@ -135,8 +137,29 @@ class IntegrationViewSet(
     viewsets.GenericViewSet,
 ):
     serializer_class = IntegrationSerializer
+    queryset = Integration.objects.none()  # for the schema; requests use get_queryset
     lookup_field = "uuid"
     permission_classes = [IsTenantMember, CanManageOrReadOnly]
 
     def get_queryset(self):
         return Integration.objects.filter(tenant=self.request.tenant).select_related("source", "target")
+
+    def _record(self, verb, integration):
+        audit.record(
+            f"integration.{verb}",
+            tenant=self.request.tenant,
+            actor=self.request.user,
+            integration=integration if verb != "deleted" else None,
+            message=f"{self.request.user.email} {verb} the integration {integration} through the API.",
+            data={"integration": str(integration.uuid)},
+        )
+
+    def perform_create(self, serializer):
+        self._record("created", serializer.save())
+
+    def perform_update(self, serializer):
+        self._record("updated", serializer.save())
+
+    def perform_destroy(self, instance):
+        instance.delete()
+        self._record("deleted", instance)

@@ -5,6 +5,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 from rest_framework.authtoken.models import Token
 
+import audit
 from connections.models import Connection, Integration
 from connections.providers import PROVIDERS
 from connections.tenancy import SESSION_KEY, get_object_for_tenant, tenant_required
@@ -66,6 +67,12 @@ def switch_tenant(request):
     if membership is None:
         return render(request, "404.html", status=404)
     request.session[SESSION_KEY] = str(membership.tenant.uuid)
+    audit.record(
+        "user.workspace_switched",
+        tenant=membership.tenant,
+        actor=request.user,
+        message=f"{request.user.email} switched to this workspace.",
+    )
     messages.success(request, f"You are now working in {membership.tenant.name}.")
     return redirect("dashboard")
 
@@ -77,5 +84,11 @@ def api_token(request):
     if request.method == "POST":
         Token.objects.filter(user=request.user).delete()
         new_key = Token.objects.create(user=request.user).key
+        audit.record(
+            "api_token.issued",
+            tenant=request.tenant,
+            actor=request.user,
+            message=f"{request.user.email} issued a new API token (any previous one was revoked).",
+        )
     has_token = Token.objects.filter(user=request.user).exists()
     return render(request, "connections/api_token.html", {"new_key": new_key, "has_token": has_token})
