@@ -214,6 +214,8 @@ CSRF_COOKIE_SECURE = not DEBUG
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
+# Preloading is hard to undo and concerns the whole domain, so it stays the operator's explicit choice.
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
 if env.bool("TRUST_X_FORWARDED_PROTO", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 X_FRAME_OPTIONS = "DENY"
@@ -228,3 +230,13 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Provider hosts ------------------------------------------------------------------------------------
+# Every external base URL is a setting (see connections.providers.base.Host and `.env.example`).
+# SANDBOX_URL points every provider at the local sandbox (`manage.py sandbox`, started by `make demo`);
+# a provider's own variable below wins over it. Empty means the real provider.
+SANDBOX_URL = env.str("SANDBOX_URL", default="").rstrip("/")
+FRESHBOOKS_API_URL = env.str("FRESHBOOKS_API_URL", default="")
+FRESHBOOKS_AUTH_URL = env.str("FRESHBOOKS_AUTH_URL", default="")
+ZENDESK_URL_TEMPLATE = env.str("ZENDESK_URL_TEMPLATE", default="")
+# End of provider hosts -----------------------------------------------------------------------------
