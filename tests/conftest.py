@@ -12,6 +12,9 @@ from tests.factories import ConnectionFactory, MembershipFactory, TenantFactory,
 
 utils.setup_databases = scopes_disabled()(utils.setup_databases)
 
+# The `sandbox` fixture: provider emulators answering `requests` calls in process.
+pytest_plugins = ["connections.sandbox.pytest_plugin"]
+
 
 @pytest.fixture
 def unscoped():

@@ -1,13 +1,21 @@
 """The declarative description every provider package exports as `PROVIDER`.
 
 A provider is data first (who it is, how it authenticates, which per-connection addresses it needs, its
-published limits); behaviour lives in the package's `auth.py`, `client.py`, `webhooks.py` and `emulator.py`.
+hosts, its published limits); behaviour lives in the package's `auth.py`, `client.py`, `webhooks.py` and
+`emulator.py`.
 """
 
+import re
+import string
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+
+# A host placeholder is filled from per-connection data, so it must stay one DNS label (or one path segment):
+# a typed subdomain or a region can never point our calls, and the tokens they carry, at another host.
+_HOST_VALUE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
 
 
 class AuthKind(models.TextChoices):
@@ -27,6 +35,25 @@ class RateLimit:
 
 
 @dataclass(frozen=True)
+class Host:
+    """One base URL of a provider, e.g. `Host("api", "https://{subdomain}.zendesk.com", "ZENDESK_URL_TEMPLATE")`.
+
+    `setting` names a Django setting that replaces the template (it may hold the same placeholders). When it is
+    empty and `SANDBOX_URL` is set, the host is `<SANDBOX_URL>/<provider slug><sandbox_path>`; `sandbox_path`
+    carries the placeholders there (e.g. `/{subdomain}`), so the sandbox still sees per-connection values.
+    """
+
+    name: str
+    template: str
+    setting: str = ""
+    sandbox_path: str = ""
+
+    @property
+    def placeholders(self) -> tuple[str, ...]:
+        return tuple(name for _, name, _, _ in string.Formatter().parse(self.template) if name)
+
+
+@dataclass(frozen=True)
 class Provider:
     slug: str
     name: str
@@ -37,8 +64,36 @@ class Provider:
     required_addresses: tuple[str, ...] = ()
     scopes: tuple[str, ...] = ()
     rate_limits: tuple[RateLimit, ...] = ()
+    hosts: tuple[Host, ...] = ()
     docs_url: str = ""
     extra: dict = field(default_factory=dict)
+
+    def host(self, name: str = "api") -> Host:
+        for host in self.hosts:
+            if host.name == name:
+                return host
+        raise LookupError(f"{self.name} has no host {name!r}.")
+
+    def host_template(self, name: str = "api") -> str:
+        """The template in force: the host's own setting, else the sandbox, else the real provider."""
+        host = self.host(name)
+        override = getattr(settings, host.setting, "") if host.setting else ""
+        if override:
+            return override.rstrip("/")
+        sandbox = getattr(settings, "SANDBOX_URL", "")
+        if sandbox:
+            return f"{sandbox.rstrip('/')}/{self.slug}{host.sandbox_path}"
+        return host.template
+
+    def base_url(self, name: str = "api", addresses: dict | None = None) -> str:
+        """The base URL of host `name` for a connection with these `addresses` (no trailing slash)."""
+        values = {}
+        for key in self.host(name).placeholders:
+            value = str((addresses or {}).get(key, ""))
+            if not _HOST_VALUE.fullmatch(value):
+                raise ValueError(f"{self.name} {key} {value!r} is not a valid host label.")
+            values[key] = value
+        return self.host_template(name).format(**values)
 
     def validate_addresses(self, addresses: dict, *, require: bool = False) -> None:
         if not isinstance(addresses, dict):

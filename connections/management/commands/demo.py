@@ -1,4 +1,8 @@
-"""`make demo`: seed the sandbox tenant, then run the web server and the worker until Ctrl-C."""
+"""`make demo`: seed the demo tenant, then run the web server, the worker and the sandbox until Ctrl-C.
+
+Unless SANDBOX_URL is already set, the web server and the worker are pointed at the sandbox started here, so
+the demo never reaches a real provider.
+"""
 
 import os
 import signal
@@ -14,13 +18,14 @@ DEMO_EMAIL = "demo@example.com"
 
 
 class Command(BaseCommand):
-    help = "Seed a demo tenant and run the web server and the task worker; Ctrl-C stops all of them."
+    help = "Seed a demo tenant and run the web server, the task worker and the sandbox; Ctrl-C stops all of them."
 
     def add_arguments(self, parser):
         parser.add_argument("--addr", default="127.0.0.1:8000")
+        parser.add_argument("--sandbox-port", type=int, default=8765)
         parser.add_argument("--no-serve", action="store_true", help="Seed only, start nothing")
 
-    def handle(self, addr, no_serve, **options):
+    def handle(self, addr, sandbox_port, no_serve, **options):
         # settings loaded `.env` into the environment; `make demo` wrote DEMO_PASSWORD there once.
         password = os.environ.get("DEMO_PASSWORD") or "demo-password"
         call_command(
@@ -38,9 +43,13 @@ class Command(BaseCommand):
         if no_serve:
             return
         manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
+        sandbox_url = settings.SANDBOX_URL or f"http://127.0.0.1:{sandbox_port}"
+        env = {**os.environ, "SANDBOX_URL": sandbox_url}
+        self.stdout.write(f"  provider sandbox: {sandbox_url}/_sandbox/\n")
         processes = [
-            subprocess.Popen([*manage, "runserver", addr, "--noreload"]),
-            subprocess.Popen([*manage, "qcluster"]),
+            subprocess.Popen([*manage, "sandbox", "--port", str(sandbox_port)], env=env),
+            subprocess.Popen([*manage, "runserver", addr, "--noreload"], env=env),
+            subprocess.Popen([*manage, "qcluster"], env=env),
         ]
         try:
             while all(p.poll() is None for p in processes):
