@@ -5,7 +5,6 @@ the demo never reaches a real provider.
 """
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -59,7 +58,7 @@ class Command(BaseCommand):
         finally:
             for p in processes:
                 if p.poll() is None:
-                    p.send_signal(signal.SIGINT)
+                    p.terminate()
             for p in processes:
                 try:
                     p.wait(timeout=10)
