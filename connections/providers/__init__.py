@@ -1,8 +1,9 @@
 """The explicit registry of external systems. Adding one means a package here and a line below."""
 
 from connections.providers.base import AuthKind, Provider, RateLimit
+from connections.providers.zendesk import PROVIDER as ZENDESK
 
-PROVIDERS: dict[str, Provider] = {provider.slug: provider for provider in ()}
+PROVIDERS: dict[str, Provider] = {provider.slug: provider for provider in (ZENDESK,)}
 
 
 def get_provider(slug: str) -> Provider:
