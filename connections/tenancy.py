@@ -15,6 +15,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django_scopes import scope, scopes_disabled
 
+from connections.accounts import email_verified
 from connections.models import Membership, Tenant
 
 SESSION_KEY = "active_tenant"
@@ -72,6 +73,7 @@ def tenant_context(request):
         "membership": getattr(request, "membership", None),
         "user_memberships": getattr(request, "user_memberships", []),
         "public_base_url": settings.PUBLIC_BASE_URL,
+        "email_unverified": not email_verified(request.user),
     }
 
 

@@ -1,11 +1,11 @@
-"""Pages for the active tenant: dashboard, connections, integrations, workspace switch, API token."""
+"""Pages for the active tenant: dashboard, connections, integrations, workspace switch."""
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
-from rest_framework.authtoken.models import Token
 
 import audit
+from connections.accounts import email_verified
 from connections.models import Connection, Integration
 from connections.providers import PROVIDERS
 from connections.tenancy import SESSION_KEY, get_object_for_tenant, tenant_required
@@ -17,6 +17,7 @@ def dashboard(request):
     connections = Connection.objects.filter(tenant=request.tenant)
     integrations = Integration.objects.filter(tenant=request.tenant).select_related("source", "target")
     checklist = [
+        *([("Confirm your e-mail address (we sent you a link)", False)] if not email_verified(request.user) else []),
         ("Connect a source system (FreshBooks or QuickBooks Online)", connections.exists()),
         ("Connect a target system (Zendesk, Zuora, Zoho CRM or Salesforce)", connections.count() > 1),
         ("Create an integration between them", integrations.exists()),
@@ -75,20 +76,3 @@ def switch_tenant(request):
     )
     messages.success(request, f"You are now working in {membership.tenant.name}.")
     return redirect("dashboard")
-
-
-@tenant_required
-def api_token(request):
-    """Shows whether the user has an API token; POST issues a new one and shows it exactly once."""
-    new_key = None
-    if request.method == "POST":
-        Token.objects.filter(user=request.user).delete()
-        new_key = Token.objects.create(user=request.user).key
-        audit.record(
-            "api_token.issued",
-            tenant=request.tenant,
-            actor=request.user,
-            message=f"{request.user.email} issued a new API token (any previous one was revoked).",
-        )
-    has_token = Token.objects.filter(user=request.user).exists()
-    return render(request, "connections/api_token.html", {"new_key": new_key, "has_token": has_token})

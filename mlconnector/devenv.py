@@ -22,6 +22,7 @@ def main() -> int:
         f"SECRET_KEY={secrets.token_urlsafe(50)}\n"
         f"FIELD_ENCRYPTION_KEY={Fernet.generate_key().decode()}\n"
         "PUBLIC_BASE_URL=http://127.0.0.1:8000\n"
+        "ALLOW_SIGNUP=1\n"
         f"DEMO_PASSWORD={secrets.token_urlsafe(9)}\n"
     )
     ENV_FILE.chmod(0o600)

@@ -4,15 +4,15 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from audit import views as audit_views
-from connections import views
+from connections import accounts_views, views
 from syncs import views as sync_views
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("login/", accounts_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("workspace/switch/", views.switch_tenant, name="switch-tenant"),
-    path("account/api-token/", views.api_token, name="api-token"),
+    path("", include("connections.account_urls")),
     path("connections/", views.connection_list, name="connection-list"),
     path("connections/<uuid:uuid>/", views.connection_detail, name="connection-detail"),
     path("integrations/", views.integration_list, name="integration-list"),

@@ -2,10 +2,10 @@ import json
 
 import pytest
 from django_scopes import scope, scopes_disabled
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from audit.models import AuditEvent
+from connections.api_tokens import create_token
 from connections.models import Integration, Membership
 from tests.factories import ConnectionFactory, IntegrationFactory, MembershipFactory
 
@@ -140,17 +140,17 @@ def test_an_agent_can_read_but_not_change_integrations(tenant_a, connection_a, t
 def test_token_authentication_works_and_x_tenant_picks_a_workspace(owner_a, tenant_b, connection_b):
     with scopes_disabled():
         MembershipFactory(tenant=tenant_b, user=owner_a, role=Membership.Role.AGENT)
-    token = Token.objects.create(user=owner_a)
+    _, key = create_token(owner_a, "test")
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}", HTTP_X_TENANT=str(tenant_b.uuid))
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}", HTTP_X_TENANT=str(tenant_b.uuid))
     results = api.get("/api/v1/connections/").json()["results"]
     assert [c["uuid"] for c in results] == [str(connection_b.uuid)]
 
 
 def test_x_tenant_naming_a_workspace_the_user_is_not_in_is_refused(owner_a, tenant_b):
-    token = Token.objects.create(user=owner_a)
+    _, key = create_token(owner_a, "test")
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}", HTTP_X_TENANT=str(tenant_b.uuid))
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}", HTTP_X_TENANT=str(tenant_b.uuid))
     assert api.get("/api/v1/connections/").status_code == 403
 
 

@@ -3,7 +3,7 @@ from django_scopes import scopes_disabled
 
 from tests.factories import IntegrationFactory
 
-PAGES = ["/", "/connections/", "/integrations/", "/review/", "/audit/", "/account/api-token/"]
+PAGES = ["/", "/connections/", "/integrations/", "/review/", "/audit/", "/account/"]
 
 
 @pytest.fixture
@@ -74,17 +74,6 @@ def test_the_base_layout_has_navigation_htmx_and_csrf_for_htmx(client_a):
     assert "django_htmx/htmx-2.min.js" in page
     assert 'hx-headers=\'{"x-csrftoken":' in page
     assert "https://" not in page.split("<main>")[0], "no asset may come from a CDN"
-
-
-def test_an_api_token_is_shown_once_and_reissuing_revokes_the_old_one(client_a, owner_a):
-    from rest_framework.authtoken.models import Token
-
-    first = client_a.post("/account/api-token/")
-    key = Token.objects.get(user=owner_a).key
-    assert key in first.content.decode()
-    assert key not in client_a.get("/account/api-token/").content.decode()
-    client_a.post("/account/api-token/")
-    assert Token.objects.get(user=owner_a).key != key
 
 
 def test_login_with_the_right_password_lands_on_the_dashboard(client, owner_a):
