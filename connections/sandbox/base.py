@@ -112,6 +112,7 @@ SECRET_KEYS = frozenset(
         "code",
         "password",
         "verifier",
+        "code_verifier",
         "secret",
         "signing_secret",
         "token",
