@@ -91,6 +91,8 @@ def tenant_required(view=None, *, manage: bool = False):
                 raise PermissionDenied("Only owners and admins can do this.")
             return view_func(request, *args, **kwargs)
 
+        # Read by the role tests, which check that every page goes through this helper.
+        wrapper.tenant_role = "manage" if manage else "member"
         return wrapper
 
     return decorator(view) if view is not None else decorator
