@@ -1,9 +1,10 @@
 """The explicit registry of external systems. Adding one means a package here and a line below."""
 
 from connections.providers.base import AuthKind, Provider, RateLimit
+from connections.providers.freshbooks import PROVIDER as FRESHBOOKS
 from connections.providers.zendesk import PROVIDER as ZENDESK
 
-PROVIDERS: dict[str, Provider] = {provider.slug: provider for provider in (ZENDESK,)}
+PROVIDERS: dict[str, Provider] = {provider.slug: provider for provider in (FRESHBOOKS, ZENDESK)}
 
 
 def get_provider(slug: str) -> Provider:
