@@ -113,6 +113,17 @@ def casefold(value) -> str:
     return str(value).casefold()
 
 
+def record_id(value) -> int | None:
+    """A record id as clients send it (a number or a string of digits), or None when it is not one."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    return None
+
+
 # --------------------------------------------------------------------------------------------------
 # Records.
 
@@ -490,8 +501,8 @@ class ZendeskAccount:
 
     def organization(self, org_id) -> Organization:
         try:
-            return self.organizations[int(org_id)]
-        except (KeyError, TypeError, ValueError):
+            return self.organizations[record_id(org_id)]
+        except KeyError:
             raise not_found() from None
 
     def _name_taken(self, name: str, except_id: int | None = None) -> bool:
@@ -527,10 +538,17 @@ class ZendeskAccount:
         if "external_id" in data:
             value = data["external_id"]
             org.external_id = None if value in (None, "") else str(value)
-        if "domain_names" in data:
-            org.domain_names = [str(d) for d in data["domain_names"] or []]
-        if "tags" in data:
-            org.tags = sorted({str(t).lower() for t in data["tags"] or []})
+        for key in ("domain_names", "tags"):
+            if key in data and not isinstance(data[key] or [], list):
+                errors[key] = [field_error(key.replace("_", " ").capitalize(), "is invalid", "InvalidValue")]
+        if isinstance(data.get("domain_names"), list):
+            org.domain_names = [str(d) for d in data["domain_names"]]
+        elif "domain_names" in data and data["domain_names"] is None:
+            org.domain_names = []
+        if isinstance(data.get("tags"), list):
+            org.tags = sorted({str(t).lower() for t in data["tags"]})
+        elif "tags" in data and data["tags"] is None:
+            org.tags = []
         for key in ("shared_tickets", "shared_comments"):
             if key in data:
                 setattr(org, key, bool(data[key]))
@@ -582,7 +600,7 @@ class ZendeskAccount:
             raise invalid_request("organization parameter is missing", error="InvalidEndpoint")
         match = None
         if data.get("id") is not None:
-            match = self.organizations.get(int(data["id"])) if str(data["id"]).isdigit() else None
+            match = self.organizations.get(record_id(data["id"]))
         if match is None and data.get("external_id") not in (None, ""):
             match = self.find_by_external_id(data["external_id"])
         if match is not None:
@@ -723,8 +741,8 @@ class ZendeskAccount:
 
     def user(self, user_id) -> User:
         try:
-            return self.users[int(user_id)]
-        except (KeyError, TypeError, ValueError):
+            return self.users[record_id(user_id)]
+        except KeyError:
             raise not_found() from None
 
     def user_by_email(self, email: str) -> User | None:
@@ -744,8 +762,10 @@ class ZendeskAccount:
         if data.get("role", "end-user") not in ("end-user", "agent", "admin"):
             errors["role"] = [field_error("Role", "is invalid", "InvalidValue")]
         org_id = data.get("organization_id")
-        if org_id is not None and int(org_id) not in self.organizations:
+        if org_id is not None and record_id(org_id) not in self.organizations:
             errors["organization_id"] = [field_error("Organization", "is invalid", "InvalidValue")]
+        if email is not None and not isinstance(email, str):
+            errors["email"] = [field_error("Email", "is invalid", "InvalidValue")]
         if errors:
             raise record_invalid(errors)
         now = self.now()
@@ -756,7 +776,7 @@ class ZendeskAccount:
             created_at=now,
             updated_at=now,
             role=data.get("role", "end-user"),
-            organization_id=int(org_id) if org_id is not None else None,
+            organization_id=record_id(org_id),
             external_id=data.get("external_id"),
             phone=data.get("phone"),
             tags=list(data.get("tags") or []),
@@ -868,8 +888,8 @@ class ZendeskAccount:
 
     def ticket(self, ticket_id) -> Ticket:
         try:
-            return self.tickets[int(ticket_id)]
-        except (KeyError, TypeError, ValueError):
+            return self.tickets[record_id(ticket_id)]
+        except KeyError:
             raise not_found() from None
 
     def create_ticket(self, data: dict, *, author: User | None = None) -> Ticket:
@@ -877,6 +897,8 @@ class ZendeskAccount:
             raise invalid_request("ticket parameter is missing", error="InvalidEndpoint")
         author = author or self.admin
         comment = data.get("comment") or {}
+        if not isinstance(comment, dict):
+            raise record_invalid({"comment": [field_error("Comment", "is invalid", "InvalidValue")]})
         body = comment.get("body") or comment.get("html_body") or data.get("description")
         errors: dict = {}
         if not body:
@@ -884,13 +906,13 @@ class ZendeskAccount:
         status = data.get("status", "new")
         if status not in self.TICKET_STATUSES:
             errors["status"] = [field_error("Status", "is invalid", "InvalidValue")]
-        requester_id = data.get("requester_id", author.id)
-        if int(requester_id) not in self.users:
+        requester_id = record_id(data.get("requester_id", author.id))
+        if requester_id not in self.users:
             errors["requester_id"] = [field_error("Requester", "is invalid", "InvalidValue")]
         org_id = data.get("organization_id")
-        if org_id is None and int(requester_id) in self.users:
-            org_id = self.users[int(requester_id)].organization_id
-        if org_id is not None and int(org_id) not in self.organizations:
+        if org_id is None and requester_id in self.users:
+            org_id = self.users[requester_id].organization_id
+        if org_id is not None and record_id(org_id) not in self.organizations:
             errors["organization_id"] = [field_error("Organization", "is invalid", "InvalidValue")]
         if errors:
             raise record_invalid(errors)
@@ -902,12 +924,12 @@ class ZendeskAccount:
             subject=data.get("subject") or str(body)[:80],
             created_at=now,
             updated_at=now,
-            requester_id=int(requester_id),
+            requester_id=requester_id,
             submitter_id=author.id,
             status=status,
             priority=data.get("priority"),
             type=data.get("type"),
-            organization_id=int(org_id) if org_id is not None else None,
+            organization_id=record_id(org_id),
             assignee_id=data.get("assignee_id"),
             external_id=data.get("external_id"),
             tags=list(data.get("tags") or []),
@@ -962,7 +984,9 @@ class ZendeskAccount:
         if status not in self.TICKET_STATUSES:
             errors["status"] = [field_error("Status", "is invalid", "InvalidValue")]
         comment = data.get("comment")
-        if comment is not None and not (comment.get("body") or comment.get("html_body")):
+        if comment is not None and not (
+            isinstance(comment, dict) and (comment.get("body") or comment.get("html_body"))
+        ):
             errors["comment"] = [field_error("Comment", "cannot be blank", "BlankValue")]
         if errors:
             raise record_invalid(errors)
@@ -1104,7 +1128,7 @@ class ZendeskAccount:
             "tags": list(ticket.tags),
             "type": (ticket.type or "").upper(),
             "updated_at": iso(ticket.updated_at),
-            "via": {"channel": "api_call"},
+            "via": {"channel": "api"},
         }
 
     # -- webhooks ----------------------------------------------------------------------------------

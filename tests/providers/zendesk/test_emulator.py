@@ -583,3 +583,33 @@ def test_a_ticket_takes_only_so_many_updates_in_its_window(admin_api, zendesk):
     assert [a.status_code for a in answers] == [200, 200, 429]
     assert answers[2].json() == {"errors": [{"code": "TooManyRequests", "title": "Too many requests to update"}]}
     assert int(answers[2].headers["Retry-After"]) > 0
+
+
+# Malformed requests ------------------------------------------------------------------------------------
+
+
+def test_a_missing_envelope_is_a_400_invalid_endpoint(admin_api):
+    answer = admin_api.post(url("/api/v2/organizations.json"), json={"name": "No Envelope"}, timeout=5)
+
+    assert answer.status_code == 400
+    assert answer.json()["error"] == "InvalidEndpoint"
+
+
+def test_malformed_values_are_validation_errors_not_emulator_failures(admin_api):
+    org = create_org(admin_api, "Strict Ltd")
+    ticket = create_ticket(admin_api)
+
+    domains = admin_api.put(
+        url(f"/api/v2/organizations/{org['id']}.json"), json={"organization": {"domain_names": "x.example"}}, timeout=5
+    )
+    comment = admin_api.put(url(f"/api/v2/tickets/{ticket['id']}.json"), json={"ticket": {"comment": "hi"}}, timeout=5)
+    requester = admin_api.post(
+        url("/api/v2/tickets.json"), json={"ticket": {"comment": {"body": "x"}, "requester_id": "abc"}}, timeout=5
+    )
+    user_org = admin_api.post(
+        url("/api/v2/users.json"), json={"user": {"name": "X", "organization_id": "nope"}}, timeout=5
+    )
+    odd_id = admin_api.get(url("/api/v2/tickets/0.json"), timeout=5)
+
+    assert [domains.status_code, comment.status_code, requester.status_code, user_org.status_code] == [422] * 4
+    assert odd_id.status_code == 404

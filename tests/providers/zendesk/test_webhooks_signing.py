@@ -374,3 +374,34 @@ def test_records_created_through_the_control_api_fire_events_too(admin_api, sand
 
     assert answer.status == 201
     assert json.loads(received[0]["body"])["detail"]["name"] == "From The Page"
+
+
+def test_a_duplicated_delivery_carries_the_same_event_id_so_receivers_can_dedupe(admin_api, sandbox, received, zendesk):
+    zendesk.outbox.policy.update({"duplicate_rate": 1})
+    create_webhook(admin_api, [ORG_CREATED])
+    create_org(admin_api, "Twice Ltd")
+
+    sandbox.deliver()
+
+    ids = [json.loads(call["body"])["id"] for call in received]
+    assert len(ids) == 2
+    assert ids[0] == ids[1]
+
+
+def test_the_journal_never_shows_a_signing_secret_or_a_webhook_password(admin_api, zendesk, sandbox, received):
+    webhook = create_webhook(
+        admin_api,
+        [ORG_CREATED],
+        authentication={"type": "basic_auth", "data": {"username": "zd", "password": "hunter2-hunter2"}},
+    )
+    secret = signing_secret(admin_api, webhook["id"])
+    reset = admin_api.post(url(f"/api/v2/webhooks/{webhook['id']}/signing_secret"), timeout=5).json()
+    create_org(admin_api, "Journaled Ltd")
+    sandbox.deliver()
+
+    journal = json.dumps([entry.as_dict() for entry in zendesk.journal.entries()])
+
+    assert secret not in journal
+    assert reset["signing_secret"]["secret"] not in journal
+    assert "hunter2-hunter2" not in journal
+    assert base64.b64encode(b"zd:hunter2-hunter2").decode() not in journal
