@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from connections.models import Connection, Integration, Membership, Tenant
+from connections.models import ApiToken, Connection, Integration, Invitation, Membership, Tenant
 
 
 class MembershipInline(admin.TabularInline):
@@ -22,6 +22,7 @@ class TenantAdmin(admin.ModelAdmin):
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
     list_display = ["user", "tenant", "role", "created_at"]
+    readonly_fields = ["uuid"]
     list_filter = ["tenant", "role"]
     search_fields = ["user__email", "user__username", "tenant__name"]
     autocomplete_fields = ["user", "tenant"]
@@ -63,3 +64,34 @@ class IntegrationAdmin(admin.ModelAdmin):
     list_filter = ["tenant", "kind", "enabled"]
     readonly_fields = ["uuid", "created_at", "updated_at"]
     raw_id_fields = ["source", "target"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """Read-only: invitations are made and revoked on the team page, where they are audited."""
+
+    list_display = ["email", "tenant", "role", "invited_by", "sent_at", "expires_at", "accepted_at", "revoked_at"]
+    list_filter = ["tenant", "role"]
+    search_fields = ["email", "tenant__name"]
+    exclude = ["key_hash"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Operators see and may delete (revoke) tokens; the key itself is not stored, its hash is not shown."""
+
+    list_display = ["name", "user", "prefix", "created_at", "last_used_at"]
+    search_fields = ["user__email", "name", "prefix"]
+    exclude = ["key_hash"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
