@@ -41,7 +41,7 @@ from connections.sandbox.ratelimit import RateLimiter
 RATE_LIMITED_BODY = "Number of allowed API requests per minute exceeded"
 
 
-def api(method: str, pattern: str, *, json_suffix: bool = True, admin: bool = False, limited: bool = True):
+def api(method: str, pattern: str, *, json_suffix: bool = True, admin: bool = False):
     """Declares a Zendesk API route: also on `pattern.json`, with the account resolved, the caller
     authenticated and checked against the token's scopes, the rate limit applied and its headers set, and
     `ZendeskError`s turned into Zendesk's error bodies. The handler is called as
@@ -50,7 +50,7 @@ def api(method: str, pattern: str, *, json_suffix: bool = True, admin: bool = Fa
     def decorator(fn):
         @wraps(fn)
         def handler(self, request, **params):
-            return self._serve_api(fn, request, params, write=method != "GET", admin=admin, limited=limited)
+            return self._serve_api(fn, request, params, write=method != "GET", admin=admin)
 
         route(method, pattern)(handler)
         if json_suffix:
@@ -210,7 +210,7 @@ class ZendeskEmulator(Emulator):
 
     # The API pipeline ----------------------------------------------------------------------------------
 
-    def _serve_api(self, handler, request: Request, params: dict, *, write: bool, admin: bool, limited: bool):
+    def _serve_api(self, handler, request: Request, params: dict, *, write: bool, admin: bool):
         account = self._account_for(request)
         self.limiter.limit = int(self.config["rate_limit_per_minute"])
         decision = self.limiter.hit(account.subdomain)
@@ -613,6 +613,36 @@ class ZendeskEmulator(Emulator):
 
     @api("GET", "/api/v2/incremental/organizations", admin=True)
     def incremental_organizations(self, request, account, user):
+        self._spend_incremental_budget(account)
+        start = request.arg("start_time")
+        if start is None or not start.strip().lstrip("-").isdigit():
+            raise invalid_request("start_time is required and must be a Unix epoch", status=400)
+        return self._json(account.incremental_organizations(int(start), self._export_page_size(request)))
+
+    @api("GET", "/api/v2/incremental/tickets/cursor", admin=True)
+    def incremental_tickets(self, request, account, user):
+        return self._cursor_export(request, account, "tickets")
+
+    @api("GET", "/api/v2/incremental/users/cursor", admin=True)
+    def incremental_users(self, request, account, user):
+        return self._cursor_export(request, account, "users")
+
+    def _cursor_export(self, request: Request, account: ZendeskAccount, kind: str) -> Response:
+        self._spend_incremental_budget(account)
+        start = request.arg("start_time")
+        if start is not None and not start.strip().lstrip("-").isdigit():
+            raise invalid_request("start_time must be a Unix epoch", status=400)
+        return self._json(
+            account.incremental_cursor(
+                kind,
+                start_time=int(start) if start is not None else None,
+                cursor=request.arg("cursor"),
+                per_page=self._export_page_size(request),
+            )
+        )
+
+    def _spend_incremental_budget(self, account: ZendeskAccount) -> None:
+        """Incremental exports have their own limit, and their 429 is JSON, unlike the account's."""
         self.incremental_limiter.limit = int(self.config["incremental_rate_limit_per_minute"])
         decision = self.incremental_limiter.hit(account.subdomain)
         if not decision.allowed:
@@ -624,12 +654,11 @@ class ZendeskEmulator(Emulator):
                 },
                 {"Retry-After": str(decision.retry_after)},
             )
-        start = request.arg("start_time")
-        if start is None or not start.strip().lstrip("-").isdigit():
-            raise invalid_request("start_time is required and must be a Unix epoch", status=400)
+
+    @staticmethod
+    def _export_page_size(request: Request) -> int | None:
         per_page = request.arg("per_page")
-        size = min(int(per_page), 1000) if per_page and per_page.isdigit() and int(per_page) > 0 else None
-        return self._json(account.incremental_organizations(int(start), size))
+        return min(int(per_page), 1000) if per_page and per_page.isdigit() and int(per_page) > 0 else None
 
     # Organization fields -------------------------------------------------------------------------------------
 

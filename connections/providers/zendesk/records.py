@@ -737,6 +737,38 @@ class ZendeskAccount:
             "next_page": self.url(f"incremental/organizations.json?start_time={end_time}"),
         }
 
+    def incremental_cursor(
+        self, kind: str, *, start_time: int | None, cursor: str | None, per_page: int | None = None
+    ) -> dict:
+        """Cursor-based incremental export of `tickets` or `users`: records changed after the position,
+        oldest first. `after_cursor` and `after_url` are always present, so a consumer that reached
+        `end_of_stream` keeps the cursor and asks again later for newer changes."""
+        records, render = {"tickets": (self.tickets, self.ticket_json), "users": (self.users, self.user_json)}[kind]
+        if cursor:
+            mark = decode_export_cursor(cursor)
+        elif start_time is None:
+            raise invalid_request("start_time or cursor is required", status=400)
+        elif start_time > epoch(self.now()) - 60:
+            raise invalid_request("Too recent start_time. Use a start_time older than 1 minute.", status=422)
+        else:
+            mark = (start_time, -1)
+        size = per_page or self.config["incremental_page_size"]
+        changed = sorted(
+            (r for r in records.values() if (epoch(r.updated_at), r.id) > mark),
+            key=lambda r: (epoch(r.updated_at), r.id),
+        )
+        page = changed[:size]
+        after = encode_export_cursor((epoch(page[-1].updated_at), page[-1].id) if page else mark)
+        before = cursor or None
+        return {
+            kind: [render(r) for r in page],
+            "after_url": self.url(f"incremental/{kind}/cursor.json?cursor={after}"),
+            "after_cursor": after,
+            "before_url": self.url(f"incremental/{kind}/cursor.json?cursor={before}") if before else None,
+            "before_cursor": before,
+            "end_of_stream": len(changed) <= size,
+        }
+
     # -- users -------------------------------------------------------------------------------------
 
     def user(self, user_id) -> User:
@@ -1312,6 +1344,19 @@ def decode_cursor(cursor: str) -> int:
         raise invalid_request(
             "page[after] or page[before] is not a valid cursor", error="InvalidPaginationParameter"
         ) from None
+
+
+def encode_export_cursor(position: tuple[int, int]) -> str:
+    return base64.urlsafe_b64encode(f"{position[0]}.{position[1]}".encode()).decode().rstrip("=")
+
+
+def decode_export_cursor(cursor: str) -> tuple[int, int]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        seconds, _, record = base64.urlsafe_b64decode(padded).decode().partition(".")
+        return int(seconds), int(record)
+    except (ValueError, UnicodeDecodeError):
+        raise invalid_request("cursor is invalid", error="InvalidPaginationParameter") from None
 
 
 def cursor_page(items: list, *, size: int, after: str | None, before: str | None, key=lambda item: item.id) -> dict:

@@ -613,3 +613,57 @@ def test_malformed_values_are_validation_errors_not_emulator_failures(admin_api)
 
     assert [domains.status_code, comment.status_code, requester.status_code, user_org.status_code] == [422] * 4
     assert odd_id.status_code == 404
+
+
+# Cursor-based incremental exports (tickets, users) -------------------------------------------------------
+
+
+def test_the_ticket_export_pages_by_cursor_and_resumes_from_its_after_cursor(admin_api, sandbox):
+    start = int(sandbox.clock.now())
+    first = create_ticket(admin_api)
+    sandbox.clock.advance(1)
+    second = create_ticket(admin_api)
+    sandbox.clock.advance(120)
+
+    page_one = admin_api.get(
+        url("/api/v2/incremental/tickets/cursor.json"), params={"start_time": start, "per_page": 1}, timeout=5
+    ).json()
+    page_two = admin_api.get(page_one["after_url"] + "&per_page=1", timeout=5).json()
+    caught_up = admin_api.get(page_two["after_url"], timeout=5).json()
+    admin_api.put(
+        url(f"/api/v2/tickets/{first['id']}.json"),
+        json={"ticket": {"comment": {"body": "n", "public": False}}},
+        timeout=5,
+    )
+    later = admin_api.get(
+        url("/api/v2/incremental/tickets/cursor"), params={"cursor": caught_up["after_cursor"]}, timeout=5
+    ).json()
+
+    assert [t["id"] for t in page_one["tickets"]] == [first["id"]]
+    assert page_one["end_of_stream"] is False
+    assert [t["id"] for t in page_two["tickets"]] == [second["id"]]
+    assert page_two["end_of_stream"] is True
+    assert caught_up["tickets"] == []
+    assert caught_up["after_cursor"] == page_two["after_cursor"]
+    assert [t["id"] for t in later["tickets"]] == [first["id"]]
+    assert set(page_one) == {"tickets", "after_url", "after_cursor", "before_url", "before_cursor", "end_of_stream"}
+
+
+def test_the_user_export_starts_from_start_time(admin_api, sandbox, zendesk):
+    sandbox.clock.advance(10)
+    start = int(sandbox.clock.now())
+    admin_api.post(url("/api/v2/users.json"), json={"user": {"name": "New", "email": "new@example.com"}}, timeout=5)
+    sandbox.clock.advance(120)
+
+    answer = admin_api.get(url("/api/v2/incremental/users/cursor.json"), params={"start_time": start}, timeout=5).json()
+
+    assert [u["email"] for u in answer["users"]] == ["new@example.com"]
+    assert answer["end_of_stream"] is True
+
+
+def test_a_cursor_export_needs_a_start_time_or_a_valid_cursor(admin_api):
+    missing = admin_api.get(url("/api/v2/incremental/users/cursor.json"), timeout=5)
+    garbled = admin_api.get(url("/api/v2/incremental/users/cursor.json"), params={"cursor": "!!"}, timeout=5)
+
+    assert missing.status_code == 400
+    assert garbled.status_code == 400
