@@ -142,8 +142,10 @@ class SandboxServer:
         return f"http://{host}:{port}"
 
     def start(self) -> SandboxServer:
-        for target in (self.httpd.serve_forever, self._pump):
-            thread = threading.Thread(target=target, daemon=True, name=f"sandbox-{target.__name__}")
+        # A short poll interval makes stop() quick (tests start and stop a server each).
+        serve = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        pump = threading.Thread(target=self._pump, daemon=True, name="sandbox-webhook-pump")
+        for thread in (serve, pump):
             thread.start()
             self._threads.append(thread)
         return self

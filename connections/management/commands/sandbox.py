@@ -1,5 +1,7 @@
 """`python manage.py sandbox [--port 8765]`: every emulator on one local HTTP server until Ctrl-C."""
 
+import signal
+
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
@@ -22,6 +24,8 @@ class Command(BaseCommand):
             self.stdout.write(f"  {slug}: API {server.url}/{slug}/  page {server.url}/_sandbox/{slug}/")
         if settings.SANDBOX_URL.rstrip("/") != server.url:
             self.stdout.write(f"Point the app at it with SANDBOX_URL={server.url}")
+        # `make demo` stops its children with SIGTERM: shut down as cleanly as on Ctrl-C.
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
         try:
             server.wait()
         except KeyboardInterrupt:
