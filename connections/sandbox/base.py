@@ -129,8 +129,12 @@ def mask(value: Any) -> str:
     return f"***{text[-4:]}" if len(text) >= 20 else "***"
 
 
+_SECRET_HEADER_WORDS = ("token", "secret", "api-key", "password")
+
+
 def mask_header(name: str, value: str) -> str:
-    if name.lower() not in SECRET_HEADERS:
+    lower = name.lower()
+    if lower not in SECRET_HEADERS and not any(word in lower for word in _SECRET_HEADER_WORDS):
         return value
     scheme, _, credentials = value.partition(" ")
     return f"{scheme} {mask(credentials)}" if credentials else mask(value)
