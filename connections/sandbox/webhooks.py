@@ -87,6 +87,8 @@ def requests_sender(method: str, url: str, headers: dict, body: bytes, timeout: 
 
 
 class Outbox:
+    KEEP = 2000  # deliveries remembered; the journal keeps its own bounded history
+
     def __init__(self, emulator: Emulator, sender: Callable | None = None):
         self.emulator = emulator
         self.sender = sender or requests_sender
@@ -131,6 +133,7 @@ class Outbox:
                     next(self._ids), url, body, dict(headers or {}), event, subscription, due, sign=sign
                 )
                 self.deliveries.append(delivery)
+                self._prune()
             if self.policy.drop_rate and rng.random() < self.policy.drop_rate:
                 delivery.state = "dropped"
                 self._journal(delivery, self._headers(delivery, now), None, "fault: dropped, never sent")
@@ -139,6 +142,19 @@ class Outbox:
                 self._journal(delivery, self._headers(delivery, now), None, "fault: duplicate queued")
             queued.append(delivery)
         return queued
+
+    def _prune(self) -> None:
+        """Forgets the oldest finished deliveries so a long demo does not grow without bound (lock held)."""
+        excess = len(self.deliveries) - self.KEEP
+        if excess <= 0:
+            return
+        kept = []
+        for delivery in self.deliveries:
+            if excess > 0 and delivery.state in ("delivered", "failed", "dropped"):
+                excess -= 1
+                continue
+            kept.append(delivery)
+        self.deliveries = kept
 
     def pending(self) -> list[Delivery]:
         with self._lock:

@@ -121,3 +121,13 @@ def test_it_sends_webhooks_with_a_timeout_over_the_network_by_default(echo, monk
     create_item(echo)
     echo.outbox.deliver_due()
     assert calls[0]["timeout"] == 10.0 and calls[0]["allow_redirects"] is False
+
+
+def test_it_forgets_the_oldest_finished_deliveries_beyond_its_memory(echo_box, echo, monkeypatch):
+    monkeypatch.setattr(type(echo.outbox), "KEEP", 2)
+    echo_box.mock.add(responses.POST, HOOK, status=200)
+    for name in "abc":
+        create_item(echo, name)
+        echo_box.deliver()
+    create_item(echo, "d")
+    assert [(d.id, d.state) for d in echo.outbox.deliveries] == [(3, "delivered"), (4, "pending")]
