@@ -212,24 +212,34 @@ class ZendeskEmulator(Emulator):
 
     def _serve_api(self, handler, request: Request, params: dict, *, write: bool, admin: bool):
         account = self._account_for(request)
+
+        def answer():
+            try:
+                user = self._authorize(request, account, write=write, admin=admin)
+                response = handler(self, request, account, user, **params)
+            except ZendeskError as error:
+                response = self._error(error)
+            self._send_events(account)
+            return response
+
+        return self._within_rate_limit(account, answer)
+
+    def _within_rate_limit(self, account: ZendeskAccount, answer) -> Response:
+        """Counts the call against the account's minute; over it, the text/plain 429, else `answer()` with
+        the limit headers every Zendesk API response carries."""
         self.limiter.limit = int(self.config["rate_limit_per_minute"])
         decision = self.limiter.hit(account.subdomain)
         if not decision.allowed:
             return self.too_many_requests_response(decision.retry_after)
-        rate_headers = {
+        response = answer()
+        headers = {
             "x-rate-limit": str(decision.limit),
             "x-rate-limit-remaining": str(decision.remaining),
             "ratelimit-limit": str(decision.limit),
             "ratelimit-remaining": str(decision.remaining),
             "ratelimit-reset": str(max(1, int(decision.reset_at - self.clock.now() + 0.999))),
         }
-        try:
-            user = self._authorize(request, account, write=write, admin=admin)
-            response = handler(self, request, account, user, **params)
-        except ZendeskError as error:
-            response = self._error(error)
-        self._send_events(account)
-        for name, value in rate_headers.items():
+        for name, value in headers.items():
             response.headers.setdefault(name, value)
         return response
 
@@ -389,14 +399,15 @@ class ZendeskEmulator(Emulator):
     @route("POST", "/oauth/tokens")
     def token(self, request: Request):
         account = self._account_for(request)
-        try:
-            body = self._token_body(request)
-            tokens = self._grant(account, body)
-        except OAuthError as error:
-            return self._json({"error": error.error, "error_description": error.description}, error.status)
-        except ZendeskError as error:
-            return self._error(error)
-        return self._json(tokens, int(self.config["token_status"]), headers={"Cache-Control": "no-store"})
+
+        def answer():
+            try:
+                tokens = self._grant(account, self._token_body(request))
+            except OAuthError as error:
+                return self._json({"error": error.error, "error_description": error.description}, error.status)
+            return self._json(tokens, int(self.config["token_status"]), headers={"Cache-Control": "no-store"})
+
+        return self._within_rate_limit(account, answer)
 
     def _token_body(self, request: Request) -> dict:
         ctype = request.content_type.split(";")[0].strip().lower()

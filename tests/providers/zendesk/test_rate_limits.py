@@ -107,3 +107,10 @@ def test_incremental_exports_have_their_own_limit_with_a_json_429(admin_api, zen
     }
     assert int(refused.headers["Retry-After"]) > 0
     assert admin_api.get(url("/api/v2/organizations.json"), timeout=5).status_code == 200
+
+
+def test_token_requests_count_against_the_account_and_carry_the_headers(zendesk):
+    answer = requests.post(url("/oauth/tokens"), json={"grant_type": "refresh_token", "refresh_token": "x"}, timeout=5)
+
+    assert answer.status_code in (400, 401)
+    assert answer.headers["x-rate-limit-remaining"] == "699"
