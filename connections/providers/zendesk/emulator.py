@@ -3,9 +3,9 @@ tickets and internal notes, the Webhooks API with signed event deliveries, and t
 
 Requests arrive on `https://{subdomain}.zendesk.com` (or `<SANDBOX_URL>/zendesk/{subdomain}`); each subdomain
 is its own account with its own records, created on first use with an admin, an API token and the sandbox
-OAuth client. The account state and Zendesk's rules live in `records.py`; this module is the HTTP surface:
-routes (every API path also answers with a `.json` suffix, as the real one does), authentication, scopes,
-the rate limit headers, error bodies, and turning account events into signed webhook deliveries.
+OAuth client. The account state and Zendesk's rules live in `emulator_state.py`; this module is the HTTP
+surface: routes (every API path also answers with a `.json` suffix, as the real one does), authentication,
+scopes, the rate limit headers, error bodies, and turning account events into signed webhook deliveries.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from functools import wraps
 from urllib.parse import quote, urlencode
 
 from connections.providers.zendesk import PROVIDER
-from connections.providers.zendesk.records import (
+from connections.providers.zendesk.emulator_state import (
     FORBIDDEN,
     INVALID_GRANT,
     INVALID_TOKEN,
