@@ -283,7 +283,6 @@ class Webhook:
     description: str | None = None
     authentication: dict | None = None
     custom_headers: dict = field(default_factory=dict)
-    updated_at: datetime | None = None
 
 
 ORGANIZATION_EVENTS = (
@@ -1249,8 +1248,6 @@ class ZendeskAccount:
             }
         if webhook.custom_headers:
             body["custom_headers"] = dict(webhook.custom_headers)
-        if webhook.updated_at:
-            body["updated_at"] = iso(webhook.updated_at)
         return body
 
     def list_webhooks(self, *, name_contains: str | None = None, status: str | None = None) -> list[Webhook]:
