@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -65,6 +66,12 @@ class ConnectionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class PingSerializer(serializers.Serializer):
+    ok = serializers.BooleanField()
+    message = serializers.CharField()
+    checked_at = serializers.DateTimeField()
+
+
 class ConnectionViewSet(TenantScopedMixin, viewsets.ReadOnlyModelViewSet):
     """Connections are made through the connect flows in the browser; the API reads them."""
 
@@ -74,6 +81,16 @@ class ConnectionViewSet(TenantScopedMixin, viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return Connection.objects.filter(tenant=self.request.tenant)
+
+    @extend_schema(request=None, responses=PingSerializer)
+    @action(detail=True, methods=["post"])
+    def test(self, request, uuid=None):
+        """Test connection: call the provider's cheapest real endpoint and say what came back."""
+        from connections.connect import ping
+
+        connection = self.get_object()
+        ok, message = ping(connection)
+        return Response({"ok": ok, "message": message, "checked_at": connection.last_ping_at})
 
 
 class TenantConnectionField(serializers.SlugRelatedField):

@@ -91,6 +91,8 @@ class Connection(models.Model):
 
     access_expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
     refresh_expires_at = models.DateTimeField(null=True, blank=True)
+    # When the tokens were last obtained or refreshed: rotating refresh tokens are renewed at least daily.
+    tokens_refreshed_at = models.DateTimeField(null=True, blank=True)
     # Provider-specific addresses: FreshBooks account_id/business_id, QuickBooks realm_id, Zendesk
     # subdomain, Zoho api_domain/accounts_server, Salesforce instance_url, Zuora region. Validated per provider.
     addresses = models.JSONField(default=dict, blank=True)

@@ -173,6 +173,38 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# Connecting providers ------------------------------------------------------------------------------
+# social-auth runs the OAuth redirects for *connecting systems*; its backends are deliberately not in
+# AUTHENTICATION_BACKENDS, and its pipeline is ours alone (connections.oauth): it never logs anyone in.
+SOCIAL_AUTH_AUTHENTICATION_BACKENDS = [
+    "connections.providers.freshbooks.auth.Backend",
+    "connections.providers.zendesk.auth.Backend",
+]
+SOCIAL_AUTH_PIPELINE = ["connections.oauth.store_connection"]
+SOCIAL_AUTH_REQUESTS_TIMEOUT = 15
+SOCIAL_AUTH_STORAGE = "social_django.models.DjangoStorage"
+SOCIAL_AUTH_STRATEGY = "connections.oauth.ConnectStrategy"
+# OAuth apps (client id and secret per provider), registered with each provider with the redirect URL
+# <PUBLIC_BASE_URL>/oauth/complete/<provider>/.
+_SANDBOX_APPS = {
+    "freshbooks": ("sandbox-freshbooks-client", "sandbox-freshbooks-secret"),
+    "zendesk": ("ml-connector-sandbox", "zendesk-sandbox-client-secret"),
+}
+OAUTH_APPS = {
+    slug: {
+        "client_id": env.str(f"{slug.upper()}_CLIENT_ID", default=sandbox[0] if env.str("SANDBOX_URL", "") else ""),
+        "client_secret": env.str(
+            f"{slug.upper()}_CLIENT_SECRET", default=sandbox[1] if env.str("SANDBOX_URL", "") else ""
+        ),
+    }
+    for slug, sandbox in _SANDBOX_APPS.items()
+}
+# Every outbound call: seconds to connect and to wait for an answer.
+PROVIDER_CONNECT_TIMEOUT = env.float("PROVIDER_CONNECT_TIMEOUT", default=5.0)
+PROVIDER_READ_TIMEOUT = env.float("PROVIDER_READ_TIMEOUT", default=30.0)
+# Refresh an access token this long before it expires.
+TOKEN_REFRESH_MARGIN_SECONDS = env.int("TOKEN_REFRESH_MARGIN_SECONDS", default=900)
+
 # API -----------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

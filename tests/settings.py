@@ -20,3 +20,9 @@ STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticF
 Q_CLUSTER = {**Q_CLUSTER, "sync": True}  # noqa: F405
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
+SANDBOX_URL = ""  # the `sandbox` fixture answers on the providers' real hosts
+OAUTH_APPS = {
+    "freshbooks": {"client_id": "sandbox-freshbooks-client", "client_secret": "sandbox-freshbooks-secret"},
+    "zendesk": {"client_id": "ml-connector-sandbox", "client_secret": "zendesk-sandbox-client-secret"},
+}
+PUBLIC_BASE_URL = "http://127.0.0.1:8000"

@@ -62,3 +62,20 @@ def test_demo_seeds_the_demo_workspace_without_serving(db, monkeypatch):
     assert user.check_password("demo-pass-123")
     run("demo", no_serve=True)
     assert Tenant.objects.filter(slug="demo").count() == 1
+
+
+def test_setup_schedules_is_idempotent_and_schedules_the_token_refresh(db):
+    from django_q.models import Schedule
+
+    run("setup_schedules")
+    run("setup_schedules")
+    schedule = Schedule.objects.get(name="refresh-tokens")
+    assert Schedule.objects.filter(name="refresh-tokens").count() == 1
+    assert schedule.func == "connections.tasks.refresh_tokens"
+    assert schedule.repeats == -1
+
+
+def test_the_token_refresh_task_runs_with_nothing_to_do(db):
+    from connections.tasks import refresh_tokens
+
+    assert refresh_tokens() == 0

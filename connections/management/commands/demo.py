@@ -36,6 +36,7 @@ class Command(BaseCommand):
             existing_ok=True,
             stdout=self.stdout,
         )
+        call_command("setup_schedules", stdout=self.stdout)
         self.stdout.write(
             self.style.SUCCESS(f"\nml-connector is starting at http://{addr}/\n  log in as {DEMO_EMAIL} / {password}\n")
         )

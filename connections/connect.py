@@ -1,0 +1,243 @@
+"""Connection pages: connect (OAuth or a legacy API token), choose an account, test, reconnect, disconnect.
+
+Views stay short; what they do (connect, ping, disconnect) is plain functions the API and tests share.
+"""
+
+import contextlib
+import re
+
+from django import forms
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+from social_core.actions import do_auth, do_complete
+from social_core.exceptions import AuthCanceled, AuthInputError, AuthSessionError, SocialAuthBaseException
+from social_django.utils import load_backend, load_strategy
+
+import audit
+from connections.models import Connection
+from connections.oauth import INTENT_KEY, save_intent
+from connections.providers import PROVIDERS, AuthKind, get_provider
+from connections.providers.errors import ProviderError
+from connections.providers.http import hooks
+from connections.tenancy import get_object_for_tenant, tenant_required
+
+SUBDOMAIN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+class ConnectForm(forms.Form):
+    label = forms.CharField(max_length=200, help_text="How this connection is named in ml-connector.")
+
+
+class ZendeskConnectForm(ConnectForm):
+    subdomain = forms.CharField(
+        max_length=63, help_text="The part before .zendesk.com in your Zendesk address, e.g. acme for acme.zendesk.com."
+    )
+
+    def clean_subdomain(self):
+        value = self.cleaned_data["subdomain"].strip().lower()
+        value = value.removeprefix("https://").removeprefix("http://").removesuffix("/").removesuffix(".zendesk.com")
+        if not SUBDOMAIN.fullmatch(value):
+            raise forms.ValidationError("Use only letters, digits and hyphens, as in acme for acme.zendesk.com.")
+        return value
+
+
+class ZendeskTokenForm(ZendeskConnectForm):
+    email = forms.EmailField(help_text="The Zendesk agent or admin the token belongs to.")
+    api_token = forms.CharField(widget=forms.PasswordInput, help_text="Admin Center > Apps and integrations > APIs.")
+
+
+CONNECT_FORMS = {"zendesk": ZendeskConnectForm}
+
+
+def oauth_redirect_uri(provider: str) -> str:
+    return reverse("oauth-complete", args=[provider])
+
+
+@tenant_required(manage=True)
+def connect(request, provider):
+    """Ask what the provider needs before its consent page, then send the customer there."""
+    spec = PROVIDERS.get(provider)
+    if spec is None or AuthKind.OAUTH2_USER not in spec.auth_kinds:
+        return render(request, "404.html", status=404)
+    reconnect = request.GET.get("reconnect") or request.POST.get("reconnect")
+    existing = get_object_for_tenant(Connection, request.tenant, uuid=reconnect) if reconnect else None
+    form_class = CONNECT_FORMS.get(provider, ConnectForm)
+    initial = {"label": existing.label if existing else spec.name, **(existing.addresses if existing else {})}
+    form = form_class(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        addresses = {k: v for k, v in form.cleaned_data.items() if k in spec.address_fields}
+        save_intent(
+            request,
+            provider=provider,
+            label=form.cleaned_data["label"],
+            addresses=addresses,
+            reconnect=str(existing.uuid) if existing else None,
+        )
+        strategy = load_strategy(request)
+        backend = load_backend(strategy, provider, redirect_uri=oauth_redirect_uri(provider))
+        return do_auth(backend)
+    return render(
+        request,
+        "connections/connect.html",
+        {"provider": spec, "form": form, "reconnecting": existing, "legacy_token": provider == "zendesk"},
+    )
+
+
+@tenant_required(manage=True)
+def oauth_complete(request, provider):
+    """The provider's redirect back: social-auth checks state and exchanges the code; errors become words."""
+    if provider not in PROVIDERS:
+        return render(request, "404.html", status=404)
+    name = PROVIDERS[provider].name
+    strategy = load_strategy(request)
+    backend = load_backend(strategy, provider, redirect_uri=oauth_redirect_uri(provider))
+    try:
+        return do_complete(backend, login=None, user=None)
+    except AuthCanceled:
+        message = f"You declined access in {name}, so nothing was connected. Connect again when you are ready."
+    except (AuthSessionError, AuthInputError) as exc:
+        if getattr(exc, "parameter", None) in (None, "state") or isinstance(exc, AuthSessionError):
+            message = (
+                f"The answer from {name} could not be matched to a connection started here (its security check "
+                "failed or it expired). Nothing was connected; please start again."
+            )
+        else:
+            message = f"{name} sent back an incomplete answer ({exc.parameter} missing). Please start again."
+    except SocialAuthBaseException as exc:
+        if exc.stage in ("token_exchange", "token"):
+            detail = f" ({exc.provider_code})" if exc.provider_code else ""
+            status = f"HTTP {exc.status_code}" if exc.status_code else "an error"
+            message = (
+                f"{name} refused to issue a token: it answered {status}{detail}. Check the OAuth app's client id, "
+                "secret and redirect URL, then connect again."
+            )
+        else:
+            message = f"Connecting {name} failed: {exc}. Nothing was connected; please start again."
+    request.session.pop(INTENT_KEY, None)
+    audit.record(
+        "connection.connect_failed", tenant=request.tenant, actor=request.user, level="warning", message=message
+    )
+    messages.error(request, message)
+    return redirect("connection-list")
+
+
+@tenant_required(manage=True)
+def connect_api_token(request, provider):
+    """Zendesk's legacy API token: e-mail plus token, stored encrypted, checked with a ping at once."""
+    if provider != "zendesk":
+        return render(request, "404.html", status=404)
+    spec = get_provider(provider)
+    form = ZendeskTokenForm(request.POST or None, initial={"label": spec.name})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        connection = Connection.objects.create(
+            tenant=request.tenant,
+            provider=provider,
+            label=data["label"],
+            addresses={"subdomain": data["subdomain"]},
+            settings={"email": data["email"], "auth": "api_token"},
+            api_token=data["api_token"],
+        )
+        audit.record(
+            "connection.connected",
+            tenant=request.tenant,
+            connection=connection,
+            actor=request.user,
+            message=f"{request.user.email} connected Zendesk ({data['subdomain']}) with a legacy API token.",
+        )
+        ok, _ = ping(connection)
+        if ok:
+            messages.success(request, "Zendesk is connected with an API token.")
+        return redirect("connection-detail", uuid=connection.uuid)
+    return render(request, "connections/connect_token.html", {"provider": spec, "form": form})
+
+
+@tenant_required(manage=True)
+def choose_account(request, uuid):
+    """After consent, pick which of several accounts (FreshBooks businesses) this connection reads."""
+    connection = get_object_for_tenant(Connection, request.tenant, uuid=uuid)
+    choices = connection.settings.get("choices") or []
+    if request.method == "POST":
+        picked = next((c for c in choices if str(c["account_id"]) == request.POST.get("account_id")), None)
+        if picked is None:
+            messages.error(request, "Choose one of the listed accounts.")
+        else:
+            connection.addresses = {**connection.addresses, "account_id": picked["account_id"]}
+            if picked.get("business_id") is not None:
+                connection.addresses["business_id"] = picked["business_id"]
+            connection.settings = {k: v for k, v in connection.settings.items() if k != "choices"}
+            connection.status = Connection.Status.ACTIVE
+            connection.last_error = ""
+            connection.save()
+            audit.record(
+                "connection.account_chosen",
+                tenant=request.tenant,
+                connection=connection,
+                actor=request.user,
+                message=f"{request.user.email} chose {picked['name']} for {connection.label}.",
+            )
+            messages.success(request, f"{connection.provider_name} is connected to {picked['name']}.")
+            return redirect("connection-detail", uuid=connection.uuid)
+    return render(request, "connections/choose_account.html", {"connection": connection, "choices": choices})
+
+
+def ping(connection) -> tuple[bool, str]:
+    """Call the provider's cheapest real endpoint, store the outcome, and say it in words."""
+    client = hooks(connection.provider)
+    try:
+        ok, message = client.ping(connection)
+    except ProviderError as exc:
+        ok, message = False, f"{connection.provider_name} could not be reached as this connection: {exc.message}"
+    connection.last_ping_at = timezone.now()
+    connection.last_ping_ok = ok
+    connection.settings = {**connection.settings, "last_ping_message": message}
+    fields = ["last_ping_at", "last_ping_ok", "settings", "updated_at"]
+    if ok and connection.status == Connection.Status.ERROR and not connection.settings.get("choices"):
+        connection.status = Connection.Status.ACTIVE
+        connection.last_error = ""
+        fields += ["status", "last_error"]
+    connection.save(update_fields=fields)
+    return ok, message
+
+
+@require_POST
+@tenant_required
+def test_connection(request, uuid):
+    connection = get_object_for_tenant(Connection, request.tenant, uuid=uuid)
+    ok, message = ping(connection)
+    (messages.success if ok else messages.error)(request, message)
+    return redirect("connection-detail", uuid=connection.uuid)
+
+
+def disconnect(connection, actor) -> None:
+    """Revoke where the provider can, wipe every secret, keep the row and its audit history."""
+    revoke = getattr(hooks(connection.provider), "revoke", None)
+    if revoke is not None and connection.access_token:
+        # The secrets go regardless; a token the provider would not revoke expires on its own.
+        with contextlib.suppress(ProviderError):
+            revoke(connection)
+    for field in Connection.SECRET_FIELDS:
+        setattr(connection, field, None)
+    connection.status = Connection.Status.DISABLED
+    connection.access_expires_at = connection.refresh_expires_at = None
+    connection.last_error = ""
+    connection.save()
+    audit.record(
+        "connection.disconnected",
+        tenant=connection.tenant,
+        connection=connection,
+        actor=actor,
+        message=f"{actor.email} disconnected {connection.provider_name} ({connection.label}); its secrets were wiped.",
+    )
+
+
+@require_POST
+@tenant_required(manage=True)
+def disconnect_view(request, uuid):
+    connection = get_object_for_tenant(Connection, request.tenant, uuid=uuid)
+    disconnect(connection, request.user)
+    messages.success(request, f"{connection.label} is disconnected. Its history stays in the audit log.")
+    return redirect("connection-detail", uuid=connection.uuid)

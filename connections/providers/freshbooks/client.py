@@ -1,0 +1,55 @@
+"""FreshBooks API calls the flows need, and the answers FreshBooks gets wrong in its own way.
+
+Old-style accounting errors arrive even with HTTP 200 (`{"response": {"errors": [...]}}`); newer API
+versions send `{"code", "message", "details": [ErrorInfo]}`. Both are parsed; errno 1012 means not found
+and 1003 an authorization failure.
+"""
+
+from connections.providers import http
+from connections.providers.errors import AuthExpired, Invalid, NotFound
+
+ME_PATH = "/auth/api/v1/users/me"
+
+
+def error_in_body(status: int, body):
+    """A typed error for FreshBooks' error bodies (whatever the HTTP status), else None."""
+    if not isinstance(body, dict):
+        return None
+    errors = (body.get("response") or {}).get("errors") if isinstance(body.get("response"), dict) else None
+    if errors:
+        first = errors[0] if isinstance(errors[0], dict) else {}
+        errno, message = str(first.get("errno", "")), first.get("message", "FreshBooks reported an error.")
+    elif "code" in body and "details" in body and status >= 400:
+        info = next((d for d in body["details"] if isinstance(d, dict)), {})
+        errno = str(info.get("reason", ""))
+        message = (info.get("metadata") or {}).get("message") or body.get("message", "")
+    else:
+        return None
+    if errno == "1003" or status == 401:
+        return AuthExpired(f"FreshBooks: {message}", status=status, provider="freshbooks", details=body)
+    if errno == "1012" or status == 404:
+        return NotFound(f"FreshBooks: {message}", status=status, provider="freshbooks", details=body)
+    if status >= 500 or status == 429:
+        return None  # the generic mapping makes these retryable
+    return Invalid(f"FreshBooks: {message}", status=status, provider="freshbooks", details=body)
+
+
+def ping(connection) -> tuple[bool, str]:
+    """users/me: cheap, always allowed, and it says which business this connection reads."""
+    me = http.call(connection, "GET", ME_PATH, audit_kind="connection.ping").data or {}
+    person = me.get("response") or {}
+    account = connection.addresses.get("account_id")
+    names = [b["name"] for b in _businesses(me) if b["account_id"] == account]
+    if account and not names:
+        return False, (
+            f"Signed in as {person.get('email', 'unknown')}, but that FreshBooks user no longer belongs to the "
+            f"connected business ({account}). Reconnect and choose a business."
+        )
+    where = f" for {names[0]}" if names else ""
+    return True, f"FreshBooks answered: signed in as {person.get('email', 'unknown')}{where}."
+
+
+def _businesses(me):
+    from connections.providers.freshbooks.auth import businesses
+
+    return businesses(me)

@@ -1,0 +1,269 @@
+"""The one outbound call path: every request to a provider goes through `call()`.
+
+In order: build the URL from the provider's host rules (never from free text), add credentials (refreshing a
+token that is about to expire), send with connect and read timeouts, remember the rate-limit headers, turn
+the answer into data or a typed error (`connections.providers.errors`), and record an audit event with the
+bodies redacted. A 401 triggers one refresh and one retry. Provider quirks (FreshBooks errors inside HTTP 200,
+Zendesk's text/plain 429, HTML error pages) are handled here or in the provider's `client.py` hooks.
+"""
+
+import base64
+import json
+import time
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from importlib import import_module
+from urllib.parse import urlsplit
+
+import requests
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone
+
+import audit
+from connections.providers import get_provider
+from connections.providers.errors import (
+    AuthExpired,
+    Conflict,
+    Invalid,
+    NotFound,
+    Permanent,
+    ProviderError,
+    RateLimited,
+    Retryable,
+    UnsafeHost,
+)
+
+BODY_LIMIT = 4000  # characters of each body kept in the audit event
+
+
+@dataclass
+class Result:
+    status: int
+    data: object
+    headers: dict
+    duration_ms: int
+
+
+def hooks(provider_slug: str):
+    """The provider's `client.py` module, where its quirks live (None when it has none)."""
+    try:
+        return import_module(f"connections.providers.{provider_slug}.client")
+    except ModuleNotFoundError:
+        return None
+
+
+def build_url(connection, path: str, host: str = "api") -> str:
+    """Base URL from the provider's rules and the connection's addresses, then a path that cannot leave it."""
+    provider = get_provider(connection.provider)
+    try:
+        base = provider.base_url(host, connection.addresses)
+    except ValueError as exc:
+        raise UnsafeHost(str(exc), provider=connection.provider) from None
+    if not path.startswith("/") or path.startswith("//") or "://" in path or "\\" in path:
+        raise UnsafeHost(f"{path!r} is not a path on {provider.name}.", provider=connection.provider)
+    url = base + path
+    if urlsplit(url).netloc != urlsplit(base).netloc:
+        raise UnsafeHost(f"{url!r} leaves {base!r}.", provider=connection.provider)
+    return url
+
+
+def auth_headers(connection, access_token: str | None) -> dict:
+    """Bearer for OAuth connections; the provider's scheme for API tokens (Zendesk: `{email}/token:{token}`)."""
+    if access_token:
+        return {"Authorization": f"Bearer {access_token}"}
+    if connection.api_token:
+        custom = getattr(hooks(connection.provider), "api_token_headers", None)
+        if custom:
+            return custom(connection)
+        user = connection.settings.get("email", "")
+        raw = base64.b64encode(f"{user}:{connection.api_token}".encode()).decode()
+        return {"Authorization": f"Basic {raw}"}
+    raise AuthExpired("This connection has no credentials; connect it again.", provider=connection.provider)
+
+
+def call(
+    connection,
+    method: str,
+    path: str,
+    *,
+    host: str = "api",
+    params=None,
+    json_body=None,
+    data=None,
+    headers: dict | None = None,
+    integration=None,
+    audit_kind: str = "api.call",
+) -> Result:
+    """One API call as `connection`; returns the parsed body or raises a ProviderError subclass."""
+    from connections import tokens
+
+    url = build_url(connection, path, host)
+    access_token = tokens.access_token_for(connection)
+    for attempt in (1, 2):
+        request_headers = {"Accept": "application/json", **(headers or {}), **auth_headers(connection, access_token)}
+        started = time.monotonic()
+        response, error = None, None
+        try:
+            response = requests.request(
+                method,
+                url,
+                params=params,
+                json=json_body,
+                data=data,
+                headers=request_headers,
+                timeout=(settings.PROVIDER_CONNECT_TIMEOUT, settings.PROVIDER_READ_TIMEOUT),
+                allow_redirects=False,
+            )
+            result = interpret(connection, response, started)
+        except requests.Timeout:
+            error = Retryable(f"{method} {path} timed out.", provider=connection.provider)
+        except requests.ConnectionError as exc:
+            error = Retryable(f"{method} {path} could not connect: {type(exc).__name__}.", provider=connection.provider)
+        except ProviderError as exc:
+            error = exc
+        record_call(
+            connection, method, url, params, json_body or data, response, error, started, integration, audit_kind
+        )
+        if error is None:
+            return result
+        if response is not None and response.status_code == 401 and attempt == 1 and access_token:
+            access_token = tokens.refresh(connection, stale_access_token=access_token, reason="the provider said 401")
+            continue
+        raise error
+    raise AssertionError("unreachable")
+
+
+def interpret(connection, response: requests.Response, started: float) -> Result:
+    duration_ms = int((time.monotonic() - started) * 1000)
+    remember_rate_limit(connection, response)
+    body = parse_body(response)
+    provider = connection.provider
+    status = response.status_code
+    quirk = getattr(hooks(provider), "error_in_body", None)
+    if quirk is not None:
+        embedded = quirk(status, body)
+        if embedded is not None:
+            raise embedded
+    if 200 <= status < 300:
+        return Result(status, body, dict(response.headers), duration_ms)
+    message = describe(status, body)
+    if status == 429:
+        raise RateLimited(message, retry_after=retry_after(response), status=status, provider=provider, details=body)
+    if status == 401:
+        raise AuthExpired(message, status=status, provider=provider, details=body)
+    if status == 404:
+        raise NotFound(message, status=status, provider=provider, details=body)
+    if status == 409 or (isinstance(body, dict) and body.get("error") == "DuplicateValue"):
+        raise Conflict(message, status=status, provider=provider, details=body)
+    if status in (400, 422):
+        raise Invalid(message, status=status, provider=provider, details=body)
+    if status in (408, 425) or status >= 500:
+        raise Retryable(message, status=status, provider=provider, details=body)
+    raise Permanent(message, status=status, provider=provider, details=body)
+
+
+def parse_body(response: requests.Response):
+    if not response.content:
+        return None
+    content_type = response.headers.get("Content-Type", "")
+    if "json" in content_type:
+        try:
+            return response.json()
+        except ValueError:
+            return response.text[:BODY_LIMIT]
+    return response.text[:BODY_LIMIT]
+
+
+def describe(status: int, body) -> str:
+    """A short, human sentence for an error answer, whatever shape the provider gave it."""
+    detail = ""
+    if isinstance(body, dict):
+        detail = body.get("error_description") or body.get("description") or body.get("message") or ""
+        error = body.get("error")
+        if isinstance(error, dict):
+            detail = detail or error.get("message") or error.get("title") or ""
+        elif isinstance(error, str) and not detail:
+            detail = error
+        if not detail and isinstance(body.get("details"), dict):
+            detail = json.dumps(body["details"])[:300]
+    elif isinstance(body, str):
+        if body.lstrip().lower().startswith(("<!doctype", "<html")):
+            detail = "the provider answered with an HTML error page"
+        else:
+            detail = body.strip()[:300]
+    return f"HTTP {status}" + (f": {detail}" if detail else "")
+
+
+def retry_after(response: requests.Response) -> float | None:
+    """Seconds to wait: Retry-After (seconds or an HTTP date), else a reset header."""
+    value = response.headers.get("Retry-After")
+    if value:
+        try:
+            return max(0.0, float(value))
+        except ValueError:
+            try:
+                return max(0.0, (parsedate_to_datetime(value) - timezone.now()).total_seconds())
+            except (TypeError, ValueError):
+                pass
+    reset = response.headers.get("ratelimit-reset") or response.headers.get("X-RateLimit-Reset")
+    if reset:
+        try:
+            seconds = float(reset)
+        except ValueError:
+            return None
+        return max(0.0, seconds - time.time()) if seconds > 1e9 else seconds
+    return None
+
+
+def remember_rate_limit(connection, response: requests.Response) -> None:
+    """Keep the provider's last word on our budget, for the engine's rate limiter."""
+    headers = response.headers
+    limit = headers.get("x-rate-limit") or headers.get("ratelimit-limit") or headers.get("X-RateLimit-Limit")
+    remaining = headers.get("x-rate-limit-remaining") or headers.get("ratelimit-remaining")
+    remaining = remaining or headers.get("X-RateLimit-Remaining")
+    if limit is None and remaining is None:
+        return
+    cache.set(
+        f"ratelimit:{connection.uuid}",
+        {"limit": limit, "remaining": remaining, "reset": headers.get("ratelimit-reset"), "at": time.time()},
+        timeout=300,
+    )
+
+
+def truncated(body):
+    text = body if isinstance(body, str) else json.dumps(body, default=str)
+    return body if len(text) <= BODY_LIMIT else text[:BODY_LIMIT] + "…"
+
+
+def record_call(connection, method, url, params, request_body, response, error, started, integration, kind):
+    status = response.status_code if response is not None else None
+    duration_ms = int((time.monotonic() - started) * 1000)
+    path = urlsplit(url).path
+    if error is None:
+        message, level = f"{method} {path}: HTTP {status} in {duration_ms} ms", "info"
+    else:
+        message = f"{method} {path} failed ({error.kind}): {error.message}"
+        level = "warning" if error.retryable else "error"
+    body = None
+    if response is not None:
+        parsed = parse_body(response)
+        body = truncated(parsed) if parsed is not None else None
+    audit.record(
+        kind,
+        tenant=connection.tenant,
+        connection=connection,
+        integration=integration,
+        level=level,
+        message=message,
+        data={
+            "method": method,
+            "url": url.split("?")[0],
+            "params": params or {},
+            "status": status,
+            "duration_ms": duration_ms,
+            "request_body": truncated(request_body) if request_body is not None else None,
+            "response_body": body,
+            "error": error.kind if error else None,
+        },
+    )

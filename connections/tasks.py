@@ -1,0 +1,8 @@
+"""django-q2 entry points for connections: thin, idempotent, and safe to run on any worker."""
+
+from connections import tokens
+
+
+def refresh_tokens() -> int:
+    """Refresh access tokens near expiry and rotate refresh tokens daily (see connections.tokens)."""
+    return tokens.refresh_due_connections()

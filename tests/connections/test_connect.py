@@ -1,0 +1,264 @@
+"""Connecting FreshBooks and Zendesk through the full redirect flow, against the sandbox emulators."""
+
+import html
+import json
+import re
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+from django_scopes import scope, scopes_disabled
+from social_django.models import UserSocialAuth
+
+from audit.models import AuditEvent
+from connections.models import Connection
+
+
+def consent(authorize_url: str, decision: str = "allow") -> str:
+    """Play the person on the provider's consent page: submit its form with the chosen button.
+
+    Returns where the provider then sends the browser.
+    """
+    page = requests.get(authorize_url, timeout=5)
+    assert page.status_code == 200, page.text
+    action = html.unescape(re.search(r'<form method="?post"? action="([^"]+)"', page.text).group(1))
+    fields = {
+        html.unescape(name): html.unescape(value)
+        for name, value in re.findall(r'<input type="?hidden"? name="([^"]+)" value="([^"]*)"', page.text)
+    }
+    answer = requests.post(action, data={**fields, "decision": decision}, allow_redirects=False, timeout=5)
+    assert answer.status_code in (302, 303), answer.text
+    return answer.headers["Location"]
+
+
+def calls(emulator, path: str) -> list:
+    return [e for e in emulator.journal.entries(kind="request") if urlsplit(e.url).path == path]
+
+
+def local(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.path + ("?" + parts.query if parts.query else "")
+
+
+def start(client, provider, **form):
+    response = client.post(f"/connections/connect/{provider}/", {"label": f"Our {provider}", **form})
+    assert response.status_code == 302, response.content
+    return response["Location"]
+
+
+def connect_freshbooks(client, choose="SbX4kq"):
+    back = consent(start(client, "freshbooks"))
+    response = client.get(local(back))
+    assert response.status_code == 302
+    if "/choose/" in response["Location"]:
+        response = client.post(response["Location"], {"account_id": choose})
+    with scopes_disabled():
+        return Connection.objects.get(provider="freshbooks"), response
+
+
+@pytest.fixture
+def connected_freshbooks(sandbox, client_a):
+    connection, _ = connect_freshbooks(client_a)
+    return connection
+
+
+def test_connecting_freshbooks_goes_through_consent_and_asks_which_business(sandbox, client_a, tenant_a, owner_a):
+    authorize = start(client_a, "freshbooks")
+    assert authorize.startswith("https://auth.freshbooks.com/oauth/authorize?")
+    params = parse_qs(urlsplit(authorize).query)
+    assert params["state"][0]
+    assert params["redirect_uri"] == ["http://127.0.0.1:8000/oauth/complete/freshbooks/"]
+
+    response = client_a.get(local(consent(authorize)))
+    assert "/choose/" in response["Location"], "the sandbox user belongs to two businesses"
+    page = client_a.get(response["Location"]).content.decode()
+    assert "Sandbox Studio" in page and "Partner Works" in page
+
+    response = client_a.post(response["Location"], {"account_id": "SbP9zt"})
+    with scope(tenant=tenant_a):
+        connection = Connection.objects.get(provider="freshbooks")
+    assert connection.status == "active"
+    assert connection.addresses == {"account_id": "SbP9zt", "business_id": 5100002}
+    assert connection.access_token and connection.refresh_token
+    assert connection.access_expires_at is not None
+    assert response["Location"] == f"/connections/{connection.uuid}/"
+    assert "_auth_user_id" in client_a.session and int(client_a.session["_auth_user_id"]) == owner_a.pk
+
+
+def test_a_single_business_is_taken_without_asking(sandbox, client_a):
+    sandbox["freshbooks"].config["businesses"] = sandbox["freshbooks"].config["businesses"][:1]
+    connection, response = connect_freshbooks(client_a)
+    assert "/choose/" not in response["Location"]
+    assert connection.addresses["account_id"] == "SbX4kq"
+
+
+def test_connecting_creates_no_user_and_keeps_nothing_in_social_auth(sandbox, client_a, django_user_model):
+    users_before = django_user_model.objects.count()
+    connect_freshbooks(client_a)
+    assert django_user_model.objects.count() == users_before
+    assert not UserSocialAuth.objects.exists()
+
+
+def test_declining_consent_says_so_and_connects_nothing(sandbox, client_a):
+    back = consent(start(client_a, "freshbooks"), decision="deny")
+    response = client_a.get(local(back), follow=True)
+    assert "You declined access in FreshBooks" in response.content.decode()
+    with scopes_disabled():
+        assert not Connection.objects.exists()
+
+
+def test_a_forged_state_is_refused_with_its_own_message(sandbox, client_a):
+    back = consent(start(client_a, "freshbooks"))
+    forged = back.replace("state=", "state=x")
+    response = client_a.get(local(forged), follow=True)
+    assert "could not be matched to a connection started here" in response.content.decode()
+    with scopes_disabled():
+        assert not Connection.objects.exists()
+
+
+def test_a_token_endpoint_error_is_explained(sandbox, client_a, settings):
+    settings.OAUTH_APPS = {
+        **settings.OAUTH_APPS,
+        "freshbooks": {"client_id": "sandbox-freshbooks-client", "client_secret": "wrong"},
+    }
+    back = consent(start(client_a, "freshbooks"))
+    page = client_a.get(local(back), follow=True).content.decode()
+    assert "FreshBooks refused to issue a token" in page
+    with scopes_disabled():
+        assert AuditEvent.objects.filter(kind="connection.connect_failed").exists()
+
+
+def test_zendesk_asks_for_the_subdomain_first_and_rejects_a_bad_one(sandbox, client_a):
+    response = client_a.post("/connections/connect/zendesk/", {"label": "Desk", "subdomain": "evil.com/x"})
+    assert response.status_code == 200
+    assert "Use only letters, digits and hyphens" in response.content.decode()
+
+
+def test_connecting_zendesk_asks_for_an_expiring_token(sandbox, client_a, tenant_a):
+    authorize = start(client_a, "zendesk", subdomain="acme")
+    assert authorize.startswith("https://acme.zendesk.com/oauth/authorizations/new?")
+    response = client_a.get(local(consent(authorize)))
+    with scope(tenant=tenant_a):
+        connection = Connection.objects.get(provider="zendesk")
+    assert response["Location"] == f"/connections/{connection.uuid}/"
+    assert connection.addresses == {"subdomain": "acme"}
+    assert connection.access_expires_at is not None, "expires_in was asked for, so the expiry is known"
+    token_requests = calls(sandbox["zendesk"], "/oauth/tokens")
+    assert json.loads(token_requests[-1].body)["expires_in"] == 86400
+
+
+def test_an_agent_cannot_connect_systems(sandbox, client, agent_a):
+    client.force_login(agent_a)
+    assert client.post("/connections/connect/freshbooks/", {"label": "x"}).status_code == 403
+
+
+def test_test_connection_reports_what_was_checked(connected_freshbooks, client_a):
+    page = client_a.post(f"/connections/{connected_freshbooks.uuid}/test/", follow=True).content.decode()
+    assert "signed in as owner@sandbox.example for Sandbox Studio" in page
+    connected_freshbooks.refresh_from_db()
+    assert connected_freshbooks.last_ping_ok is True
+
+
+def test_an_expired_access_token_is_refreshed_once_on_the_next_call(sandbox, connected_freshbooks, client_a):
+    old_access, old_refresh = connected_freshbooks.access_token, connected_freshbooks.refresh_token
+    sandbox["freshbooks"].oauth.expire()
+    client_a.post(f"/connections/{connected_freshbooks.uuid}/test/")
+    connected_freshbooks.refresh_from_db()
+    assert connected_freshbooks.last_ping_ok is True
+    assert connected_freshbooks.access_token != old_access
+    assert connected_freshbooks.refresh_token != old_refresh
+    refreshes = calls(sandbox["freshbooks"], "/auth/oauth/token")
+    assert len(refreshes) == 2, "one code exchange, then exactly one refresh"
+
+
+def test_a_revoked_refresh_token_sends_the_connection_to_needs_reauth_then_reconnect_fixes_it(
+    sandbox, connected_freshbooks, client_a
+):
+    sandbox["freshbooks"].oauth.revoke()
+    page = client_a.post(f"/connections/{connected_freshbooks.uuid}/test/", follow=True).content.decode()
+    connected_freshbooks.refresh_from_db()
+    assert connected_freshbooks.status == "needs_reauth"
+    assert "needs to be reconnected" in page
+    assert "needs to be reconnected" in client_a.get("/").content.decode()
+    with scopes_disabled():
+        assert AuditEvent.objects.filter(kind="connection.needs_reauth").count() == 1
+
+    authorize = start(client_a, "freshbooks", reconnect=str(connected_freshbooks.uuid))
+    response = client_a.get(local(consent(authorize)))
+    if "/choose/" in response["Location"]:
+        client_a.post(response["Location"], {"account_id": "SbX4kq"})
+    connected_freshbooks.refresh_from_db()
+    assert connected_freshbooks.status == "active"
+    with scopes_disabled():
+        assert Connection.objects.count() == 1
+
+
+def test_disconnect_wipes_the_secrets_and_keeps_the_history(connected_freshbooks, client_a):
+    client_a.post(f"/connections/{connected_freshbooks.uuid}/disconnect/")
+    connected_freshbooks.refresh_from_db()
+    assert connected_freshbooks.status == "disabled"
+    assert not any(connected_freshbooks.has_secrets.values())
+    with scopes_disabled():
+        kinds = set(AuditEvent.objects.filter(connection=connected_freshbooks).values_list("kind", flat=True))
+    assert {"connection.connected", "connection.disconnected"} <= kinds
+
+
+@pytest.mark.parametrize("action", ["test", "disconnect", "choose"])
+def test_another_tenants_connection_gives_404(client_a, connection_b, action):
+    assert client_a.post(f"/connections/{connection_b.uuid}/{action}/").status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/connections/connect/freshbooks/", "/oauth/complete/freshbooks/"])
+def test_anonymous_visitors_are_sent_to_login(client, db, path):
+    response = client.get(path)
+    assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+def test_the_api_tests_a_connection(connected_freshbooks, owner_a):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(owner_a)
+    body = api.post(f"/api/v1/connections/{connected_freshbooks.uuid}/test/").json()
+    assert body["ok"] is True
+    assert "owner@sandbox.example" in body["message"]
+
+
+def test_the_api_gives_404_when_testing_another_tenants_connection(owner_a, connection_b):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(owner_a)
+    assert api.post(f"/api/v1/connections/{connection_b.uuid}/test/").status_code == 404
+
+
+def test_reconnecting_another_tenants_connection_gives_404(sandbox, client_a, connection_b):
+    response = client_a.get(f"/connections/connect/freshbooks/?reconnect={connection_b.uuid}")
+    assert response.status_code == 404
+
+
+def test_zendesk_api_token_is_legacy_stored_encrypted_and_pinged(sandbox, client_a, tenant_a):
+    page = client_a.get("/connections/connect/zendesk/api-token/").content.decode()
+    assert "Legacy" in page and "30 April 2027" in page
+    token = sandbox["zendesk"].config["api_token"]
+    response = client_a.post(
+        "/connections/connect/zendesk/api-token/",
+        {"label": "Desk", "subdomain": "acme", "email": "admin@acme.example.com", "api_token": token},
+    )
+    with scope(tenant=tenant_a):
+        connection = Connection.objects.get(provider="zendesk")
+    assert response["Location"] == f"/connections/{connection.uuid}/"
+    assert connection.api_token == token
+    assert connection.last_ping_ok is True
+
+
+def test_a_wrong_zendesk_api_token_fails_the_ping_in_plain_words(sandbox, client_a, tenant_a):
+    client_a.post(
+        "/connections/connect/zendesk/api-token/",
+        {"label": "Desk", "subdomain": "acme", "email": "admin@acme.example", "api_token": "wrong"},
+    )
+    with scope(tenant=tenant_a):
+        connection = Connection.objects.get(provider="zendesk")
+    assert connection.last_ping_ok is False
+    page = client_a.get(f"/connections/{connection.uuid}/").content.decode()
+    assert "credentials were not accepted" in page or "could not be reached" in page
