@@ -592,6 +592,11 @@ class Emulator:
         """A summary of the state for the control API and the page."""
         return {}
 
+    def journal_body(self, request: Request) -> bytes:
+        """The request body the journal keeps (masked by key afterwards). Override to hide a secret a
+        provider carries under a key of its own, such as Zendesk's webhook `authentication.data.value`."""
+        return request.body
+
     # Helpers for handlers ----------------------------------------------------------------------------
 
     def not_found(self, message: str = "Not found.") -> Any:
@@ -634,7 +639,7 @@ class Emulator:
             request.method,
             request.path + (f"?{request.query_string}" if request.query_string else ""),
             dict(request.headers),
-            request.body,
+            self.journal_body(request),
             response=response,
             duration_ms=(time.perf_counter() - started) * 1000,
             note=note,

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 import requests
 
-from connections.sandbox.base import Response
+from connections.sandbox.base import Response, mask
 
 if TYPE_CHECKING:
     from connections.sandbox.base import Emulator
@@ -65,6 +65,8 @@ class Delivery:
     last_status: int | None = None
     last_error: str = ""
     sign: Callable | None = field(default=None, repr=False)
+    # Headers whose values the journal masks whatever their names (a receiver's own API-key header, say).
+    secret_headers: tuple[str, ...] = ()
 
     def summary(self) -> dict:
         return {
@@ -117,9 +119,11 @@ class Outbox:
         subscription: str = "",
         sign: Callable[[Delivery, float], dict] | None = None,
         delay: float | None = None,
+        secret_headers: tuple[str, ...] = (),
     ) -> list[Delivery]:
         """Queues one webhook (two when the duplicate fault fires); `sign(delivery, now)` returns headers
-        computed at each attempt, for providers whose signature covers a send timestamp."""
+        computed at each attempt, for providers whose signature covers a send timestamp; `secret_headers`
+        names headers the journal masks whatever they are called."""
         if subscription and self.is_disabled(subscription):
             return []
         now = self.emulator.clock.now()
@@ -130,7 +134,15 @@ class Outbox:
         for copy in range(copies):
             with self._lock:
                 delivery = Delivery(
-                    next(self._ids), url, body, dict(headers or {}), event, subscription, due, sign=sign
+                    next(self._ids),
+                    url,
+                    body,
+                    dict(headers or {}),
+                    event,
+                    subscription,
+                    due,
+                    sign=sign,
+                    secret_headers=tuple(secret_headers),
                 )
                 self.deliveries.append(delivery)
                 self._prune()
@@ -216,11 +228,12 @@ class Outbox:
         self._journal(delivery, headers, answer, note, duration)
 
     def _journal(self, delivery: Delivery, headers: dict, answer: Response | None, note: str, duration=0.0) -> None:
+        secret = {name.lower() for name in delivery.secret_headers}
         self.emulator.journal.record(
             "delivery",
             "POST",
             delivery.url,
-            headers,
+            {k: mask(v) if k.lower() in secret else v for k, v in headers.items()},
             delivery.body,
             response=answer,
             duration_ms=duration,
