@@ -34,7 +34,7 @@ from connections.providers.zendesk.emulator_state import (
     sign_delivery,
     ulid,
 )
-from connections.sandbox.base import Emulator, FormField, PageForm, Request, Response, control, route
+from connections.sandbox.base import Emulator, FormField, PageForm, Request, Response, control, mask, route
 from connections.sandbox.oauth import OAuthError, OAuthServer
 from connections.sandbox.ratelimit import RateLimiter
 
@@ -190,6 +190,21 @@ class ZendeskEmulator(Emulator):
             },
         )
 
+    def journal_body(self, request: Request) -> bytes:
+        """Webhook `api_key` authentication carries its secret as `authentication.data.value`, a key too
+        common to mask everywhere; it is masked here, on the Webhooks API only."""
+        if not request.path.startswith("/api/v2/webhooks") or not request.body:
+            return request.body
+        try:
+            body = json.loads(request.body)
+            data = body["webhook"]["authentication"]["data"]
+        except (ValueError, KeyError, TypeError):
+            return request.body
+        if not isinstance(data, dict) or not data.get("value"):
+            return request.body
+        data["value"] = mask(data["value"])
+        return json.dumps(body).encode()
+
     def on_subscription_disabled(self, subscription: str) -> None:
         """Zendesk's circuit breaker pauses a failing webhook; the sandbox shows it as inactive."""
         for account in self.state["accounts"].values():
@@ -314,6 +329,7 @@ class ZendeskEmulator(Emulator):
                     event=event.type,
                     subscription=webhook.id,
                     sign=self._signer(account, webhook.id, webhook.signing_secret),
+                    secret_headers=account.delivery_secret_headers(webhook),
                 )
 
     def _signer(self, account: ZendeskAccount, webhook_id: str, secret_at_enqueue: str):

@@ -1302,6 +1302,13 @@ class ZendeskAccount:
         headers.update({str(k): str(v) for k, v in webhook.custom_headers.items()})
         return headers
 
+    @staticmethod
+    def delivery_secret_headers(webhook: Webhook) -> tuple[str, ...]:
+        """The header an `api_key` webhook sends its key in: named by the customer, masked in the journal."""
+        auth = webhook.authentication or {}
+        name = (auth.get("data") or {}).get("name")
+        return (str(name),) if auth.get("type") == "api_key" and name else ()
+
     # -- credentials -------------------------------------------------------------------------------
 
     def add_api_token(self, token: str | None = None) -> str:

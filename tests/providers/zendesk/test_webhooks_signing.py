@@ -405,3 +405,18 @@ def test_the_journal_never_shows_a_signing_secret_or_a_webhook_password(admin_ap
     assert reset["signing_secret"]["secret"] not in journal
     assert "hunter2-hunter2" not in journal
     assert base64.b64encode(b"zd:hunter2-hunter2").decode() not in journal
+
+
+def test_the_journal_never_shows_an_api_key_webhook_secret(admin_api, zendesk, sandbox, received):
+    create_webhook(
+        admin_api,
+        [ORG_CREATED],
+        authentication={"type": "api_key", "data": {"name": "X-Hook-Key", "value": "key-value-0123456789-abc"}},
+    )
+    create_org(admin_api, "Keyed Ltd")
+    sandbox.deliver()
+
+    journal = json.dumps([entry.as_dict() for entry in zendesk.journal.entries()])
+
+    assert received[0]["headers"]["X-Hook-Key"] == "key-value-0123456789-abc"
+    assert "key-value-0123456789-abc" not in journal
