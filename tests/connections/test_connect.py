@@ -262,3 +262,17 @@ def test_a_wrong_zendesk_api_token_fails_the_ping_in_plain_words(sandbox, client
     assert connection.last_ping_ok is False
     page = client_a.get(f"/connections/{connection.uuid}/").content.decode()
     assert "credentials were not accepted" in page or "could not be reached" in page
+
+
+def test_disconnecting_zendesk_revokes_the_oauth_token_at_zendesk(sandbox, client_a, tenant_a):
+    client_a.get(local(consent(start(client_a, "zendesk", subdomain="acme"))))
+    with scope(tenant=tenant_a):
+        connection = Connection.objects.get(provider="zendesk")
+    token = connection.access_token
+    client_a.post(f"/connections/{connection.uuid}/disconnect/")
+    revokes = [e for e in sandbox["zendesk"].journal.entries(kind="request") if e.method == "DELETE"]
+    assert len(revokes) == 1 and revokes[0].status in (200, 204)
+    me = requests.get(
+        "https://acme.zendesk.com/api/v2/users/me.json", headers={"Authorization": f"Bearer {token}"}, timeout=5
+    )
+    assert me.status_code == 401 or not (me.json().get("user") or {}).get("id")

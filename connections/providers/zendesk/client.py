@@ -31,3 +31,9 @@ def ping(connection) -> tuple[bool, str]:
             "Check the e-mail and token, or reconnect."
         )
     return True, f"Zendesk ({subdomain}) answered: signed in as {user.get('name')} ({user.get('role')})."
+
+
+def revoke(connection) -> None:
+    """On disconnect: revoke the OAuth token we hold (API tokens belong to the customer's admin)."""
+    if connection.access_token:
+        http.call(connection, "DELETE", "/api/v2/oauth/tokens/current.json", audit_kind="connection.revoke")
