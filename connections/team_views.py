@@ -77,11 +77,13 @@ def change_role(request, uuid):
 @tenant_required(manage=True)
 def remove_member(request, uuid):
     member = get_object_for_tenant(Membership.objects.select_related("user"), request.tenant, uuid=uuid)
-    return _act(
+    response = _act(
         request,
         lambda: team.remove_member(request.membership, member),
         f"{member.user.email} no longer has access to {request.tenant.name}.",
     )
+    left = member.user == request.user and not Membership.objects.filter(pk=member.pk).exists()
+    return redirect("dashboard") if left else response
 
 
 @require_POST

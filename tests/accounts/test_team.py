@@ -280,3 +280,18 @@ def test_another_tenants_members_and_invitations_give_404(client_a, tenant_b, ow
 
 def test_malformed_uuids_give_404(client_a):
     assert client_a.post("/team/members/not-a-uuid/remove/").status_code == 404
+
+
+def test_an_admin_is_not_offered_the_owner_role(client, admin_a, agent_a):
+    client.force_login(admin_a)
+    page = client.get("/team/").content.decode()
+    agent_row = next(row for row in page.split("<tr>") if f"<td>{agent_a.email}</td>" in row)
+    assert 'value="owner"' not in agent_row
+    assert 'value="admin"' in agent_row
+
+
+def test_a_member_who_leaves_lands_outside_the_team_page(client, admin_a, tenant_a, owner_a):
+    client.force_login(admin_a)
+    with scopes_disabled():
+        membership = Membership.objects.get(user=admin_a)
+    assert client.post(f"/team/members/{membership.uuid}/remove/")["Location"] == "/"
