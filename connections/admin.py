@@ -54,8 +54,7 @@ class ConnectionAdmin(admin.ModelAdmin):
 
     @admin.display(description="Secrets set")
     def secrets_set(self, obj):
-        names = [name.replace("_", " ") for name, is_set in obj.has_secrets.items() if is_set]
-        return ", ".join(names) or "none"
+        return ", ".join(obj.secrets_set) or "none"
 
 
 @admin.register(Integration)

@@ -132,6 +132,11 @@ class Connection(models.Model):
         """Which secrets are set, for display: never their values."""
         return {name: bool(getattr(self, name)) for name in self.SECRET_FIELDS}
 
+    @property
+    def secrets_set(self) -> list[str]:
+        """Human names of the secrets that are set ("access token", ...)."""
+        return [name.replace("_", " ") for name, is_set in self.has_secrets.items() if is_set]
+
 
 class Integration(models.Model):
     """A flow (e.g. FreshBooks -> Zendesk) between two connections of the same tenant."""

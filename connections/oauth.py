@@ -187,6 +187,8 @@ def store_connection(backend, response, strategy, *args, **kwargs):
         connection.access_expires_at = tokens.access_expires_at
         connection.refresh_expires_at = tokens.refresh_expires_at
         connection.tokens_refreshed_at = timezone.now()
+        connection.last_ping_at = connection.last_ping_ok = None
+        connection.settings.pop("last_ping_message", None)
         connection.settings = {**connection.settings, "choices": choices} if choices else connection.settings
         needs_choice = bool(choices) and not all(
             connection.addresses.get(key) for key in get_provider(backend.provider_slug).required_addresses

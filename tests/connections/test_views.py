@@ -62,7 +62,7 @@ def test_the_dashboard_says_what_to_do_next_when_empty(client_a):
 
 def test_the_connection_page_shows_which_secrets_are_set_but_never_their_values(client_a, connection_a):
     page = client_a.get(f"/connections/{connection_a.uuid}/").content.decode()
-    assert "accesstoken" in page
+    assert "access token" in page
     assert connection_a.access_token not in page
     assert connection_a.refresh_token not in page
 
