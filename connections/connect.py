@@ -17,6 +17,7 @@ from social_core.exceptions import AuthCanceled, AuthInputError, AuthSessionErro
 from social_django.utils import load_backend, load_strategy
 
 import audit
+from connections.accounts import verified_email_required
 from connections.models import Connection
 from connections.oauth import INTENT_KEY, save_intent
 from connections.providers import PROVIDERS, AuthKind, get_provider
@@ -57,6 +58,7 @@ def oauth_redirect_uri(provider: str) -> str:
 
 
 @tenant_required(manage=True)
+@verified_email_required
 def connect(request, provider):
     """Ask what the provider needs before its consent page, then send the customer there."""
     spec = PROVIDERS.get(provider)
@@ -125,6 +127,7 @@ def oauth_complete(request, provider):
 
 
 @tenant_required(manage=True)
+@verified_email_required
 def connect_api_token(request, provider):
     """Zendesk's legacy API token: e-mail plus token, stored encrypted, checked with a ping at once."""
     if provider != "zendesk":

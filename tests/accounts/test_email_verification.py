@@ -92,3 +92,13 @@ def test_connect_views_can_require_a_verified_address(rf, signed_up):
     assert connect(request)["Location"] == "/account/"
     Profile.objects.filter(user=user).update(email_verified_at=timezone.now())
     assert connect(request) == "connected"
+
+
+@pytest.mark.parametrize("path", ["/connections/connect/zendesk/", "/connections/connect/zendesk/api-token/"])
+def test_an_unconfirmed_signup_cannot_connect_a_system_until_confirmed(client, signed_up, path):
+    _, link = signed_up
+    response = client.get(path)
+    assert response["Location"] == "/account/"
+    assert "Verify your e-mail address before connecting" in client.get("/account/").content.decode()
+    client.post(link)
+    assert client.get(path).status_code == 200
