@@ -20,6 +20,7 @@ urlpatterns = [
     path("integrations/<uuid:uuid>/", views.integration_detail, name="integration-detail"),
     path("review/", sync_views.review_queue, name="review-queue"),
     path("audit/", audit_views.audit_log, name="audit-log"),
+    path("audit/<uuid:uuid>/", audit_views.audit_event, name="audit-event"),
     path("api/v1/", include("connections.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
