@@ -228,6 +228,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
+# Audit ---------------------------------------------------------------------------------------------
+# `prune_audit`, scheduled daily, deletes audit events older than this (pinned ones excepted).
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=90)
+
 # I18N, static --------------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

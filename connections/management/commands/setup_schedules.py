@@ -6,6 +6,7 @@ from django_q.models import Schedule
 # (name, task, minutes between runs)
 SCHEDULES = [
     ("refresh-tokens", "connections.tasks.refresh_tokens", 5),
+    ("prune-audit", "audit.tasks.prune", 24 * 60),
 ]
 
 
