@@ -27,6 +27,7 @@ PUBLIC_NAMES = {
     "api-schema",
     "api-docs",
     "api-redoc",
+    "healthz",  # load balancers and uptime checks: no login, no tenant data
 }
 # Machine endpoints with their own authentication (signatures, OAuth state) and the operators' admin.
 MACHINE_PREFIXES = ("admin/", "webhooks/", "sandbox/", "oauth/", "social/", "api/v1/")
