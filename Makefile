@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test e2e lint format setup migrate clean
+.PHONY: demo test e2e bench lint format setup migrate clean
 
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ test: $(STAMP)
 # Browser tests: Playwright drives the system's Chromium (apt-get install -y chromium), never its own download.
 e2e: $(STAMP)
 	$(PY) -m pytest -m e2e tests/e2e $(PYTEST_ARGS)
+
+# Benchmarks print figures and assert nothing; each script's --help says how to run it small.
+bench: $(STAMP)
+	for script in tests/bench/bench_*.py; do $(PY) -m tests.bench.$$(basename $$script .py) || exit 1; done
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
