@@ -4,6 +4,7 @@ import json
 
 from django.shortcuts import render
 from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import push_url
 
 from audit.models import AuditEvent
 from audit.queries import FILTER_NAMES, AuditFilterForm, search
@@ -37,7 +38,12 @@ def audit_log(request):
         "continued": bool(request.GET.get("cursor")),
     }
     if request.htmx and not request.htmx.history_restore_request:
-        return render(request, "audit/_event_rows.html", context)
+        response = render(request, "audit/_event_rows.html", context)
+        if request.htmx.target == "audit-rows":
+            # The filter form swapped the rows: the address bar becomes the permalink, without empty fields.
+            query = context["first_query"]
+            response = push_url(response, f"{request.path}?{query}" if query else request.path)
+        return response
     return render(request, "audit/audit_log.html", context)
 
 

@@ -156,6 +156,17 @@ def test_htmx_gets_only_the_rows_and_browsers_the_whole_page(client_a, tenant_a,
     assert "HX-Request" in full["Vary"]
 
 
+def test_filtering_with_htmx_puts_the_permalink_in_the_address_bar(client_a, tenant_a, make_event):
+    make_event(tenant_a, level="error")
+    response = client_a.get(
+        "/audit/?connection=&kind=api.&level=error&q=", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="audit-rows"
+    )
+    assert response["HX-Push-Url"] == "/audit/?kind=api.&level=error"
+    load_more = client_a.get("/audit/?level=error", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="load-more")
+    assert load_more.status_code == 200
+    assert "HX-Push-Url" not in load_more
+
+
 def test_load_more_works_without_javascript_and_with_htmx(client_a, tenant_a, make_event):
     for hours in range(3):
         make_event(tenant_a, hours_ago=hours)
