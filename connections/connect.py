@@ -8,6 +8,7 @@ import re
 
 from django import forms
 from django.contrib import messages
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -215,8 +216,46 @@ def test_connection(request, uuid):
     return redirect("connection-detail", uuid=connection.uuid)
 
 
+def webhook_module(connection):
+    from importlib import import_module
+
+    try:
+        return import_module(f"connections.providers.{connection.provider}.webhooks")
+    except ModuleNotFoundError:
+        return None
+
+
+@require_POST
+@tenant_required(manage=True)
+def register_webhooks(request, uuid):
+    """Create what is missing at the provider, resend pending verifications, and show the state."""
+    connection = get_object_for_tenant(Connection, request.tenant, uuid=uuid)
+    module = webhook_module(connection)
+    if module is None:
+        raise Http404
+    try:
+        state = module.register(connection)
+    except ProviderError as exc:
+        messages.error(request, f"{connection.provider_name} did not accept the webhook registration: {exc.message}")
+    else:
+        audit.record(
+            "webhook.registered",
+            tenant=request.tenant,
+            connection=connection,
+            actor=request.user,
+            message=f"{request.user.email} registered webhooks on {connection.label}.",
+            data={"state": state},
+        )
+        messages.success(request, f"Webhooks are registered with {connection.provider_name}.")
+    return redirect("connection-detail", uuid=connection.uuid)
+
+
 def disconnect(connection, actor) -> None:
-    """Revoke where the provider can, wipe every secret, keep the row and its audit history."""
+    """Remove our webhooks, revoke where the provider can, wipe every secret; keep the row and its history."""
+    module = webhook_module(connection)
+    if module is not None and connection.settings.get("webhooks"):
+        with contextlib.suppress(ProviderError):
+            module.unregister(connection)
     revoke = getattr(hooks(connection.provider), "revoke", None)
     if revoke is not None and connection.access_token:
         # The secrets go regardless; a token the provider would not revoke expires on its own.

@@ -9,4 +9,5 @@ urlpatterns = [
     path("connections/<uuid:uuid>/choose/", connect.choose_account, name="connection-choose"),
     path("connections/<uuid:uuid>/test/", connect.test_connection, name="connection-test"),
     path("connections/<uuid:uuid>/disconnect/", connect.disconnect_view, name="connection-disconnect"),
+    path("connections/<uuid:uuid>/webhooks/", connect.register_webhooks, name="connection-webhooks"),
 ]

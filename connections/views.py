@@ -40,8 +40,14 @@ def connection_list(request):
 
 @tenant_required
 def connection_detail(request, uuid):
+    from syncs.webhooks import delivery_summary
+
     connection = get_object_for_tenant(Connection, request.tenant, uuid=uuid)
-    return render(request, "connections/connection_detail.html", {"connection": connection})
+    return render(
+        request,
+        "connections/connection_detail.html",
+        {"connection": connection, "webhooks": delivery_summary(connection)},
+    )
 
 
 @tenant_required

@@ -202,6 +202,11 @@ OAUTH_APPS = {
 # Every outbound call: seconds to connect and to wait for an answer.
 PROVIDER_CONNECT_TIMEOUT = env.float("PROVIDER_CONNECT_TIMEOUT", default=5.0)
 PROVIDER_READ_TIMEOUT = env.float("PROVIDER_READ_TIMEOUT", default=30.0)
+# Webhooks in: largest body accepted, tolerated clock skew of signed timestamps, and how many rejected
+# deliveries one address may send per minute before it is refused outright.
+WEBHOOK_MAX_BODY_BYTES = env.int("WEBHOOK_MAX_BODY_BYTES", default=1024 * 1024)
+WEBHOOK_MAX_SKEW_SECONDS = env.int("WEBHOOK_MAX_SKEW_SECONDS", default=300)
+WEBHOOK_REJECTIONS_PER_MINUTE = env.int("WEBHOOK_REJECTIONS_PER_MINUTE", default=30)
 # Refresh an access token this long before it expires.
 TOKEN_REFRESH_MARGIN_SECONDS = env.int("TOKEN_REFRESH_MARGIN_SECONDS", default=900)
 

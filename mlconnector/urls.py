@@ -15,6 +15,7 @@ urlpatterns = [
     path("workspace/switch/", views.switch_tenant, name="switch-tenant"),
     path("", include("connections.account_urls")),
     path("", include("connections.connect_urls")),
+    path("webhooks/", include("syncs.webhook_urls")),
     path("connections/", views.connection_list, name="connection-list"),
     path("connections/<uuid:uuid>/", views.connection_detail, name="connection-detail"),
     path("integrations/", views.integration_list, name="integration-list"),

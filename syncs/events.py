@@ -1,0 +1,29 @@
+"""From a stored InboundEvent to work: one SyncJob per integration listening to it."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from syncs.models import InboundEvent
+
+
+def process(event: InboundEvent) -> int:
+    """Mark the event processed exactly once; returns how many jobs it caused.
+
+    The row is claimed with a conditional UPDATE, so a task run twice (a redelivered queue message, the
+    sweeper racing the first enqueue) does the work once.
+    """
+    with transaction.atomic():
+        claimed = InboundEvent.objects.filter(pk=event.pk, status=InboundEvent.Status.RECEIVED).update(
+            status=InboundEvent.Status.PROCESSED, processed_at=timezone.now()
+        )
+        if not claimed:
+            return 0
+        return len(create_jobs(event))
+
+
+def create_jobs(event: InboundEvent) -> list:
+    """Jobs for the integrations whose flow listens to this event (none until a flow is registered)."""
+    from syncs.flows import FLOWS
+
+    listening = [slug for slug, flow in FLOWS.items() if event.event_name in getattr(flow, "listens_to", ())]
+    return listening
