@@ -7,9 +7,9 @@ from audit.models import AuditEvent
 class AuditEventAdmin(admin.ModelAdmin):
     """Read-only: the audit trail is append-only, for operators too."""
 
-    list_display = ["created_at", "tenant", "kind", "level", "message"]
-    list_filter = ["tenant", "level", "kind"]
-    search_fields = ["message", "kind", "uuid"]
+    list_display = ["created_at", "tenant", "kind", "level", "message", "pinned"]
+    list_filter = ["tenant", "level", "kind", "pinned"]
+    search_fields = ["message", "kind", "uuid", "source_ref", "target_ref"]
     date_hierarchy = "created_at"
 
     def has_add_permission(self, request):

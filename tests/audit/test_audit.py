@@ -50,3 +50,13 @@ def test_audit_events_are_tenant_scoped(tenant_a, tenant_b):
         assert [e.message for e in AuditEvent.objects.all()] == ["a"]
     with scopes_disabled():
         assert AuditEvent.objects.count() == 2
+
+
+def test_operators_find_a_records_events_in_the_admin(client, tenant_a, django_user_model):
+    operator = django_user_model.objects.create_superuser("op", "op@example.com", "pw-123456789")
+    client.force_login(operator)
+    audit.record("job.failed", tenant=tenant_a, message="Invoice failed", source_ref="inv-77", pinned=True)
+    audit.record("api.call", tenant=tenant_a, message="Something else")
+    page = client.get("/admin/audit/auditevent/?q=inv-77").content.decode()
+    assert "Invoice failed" in page
+    assert "Something else" not in page
