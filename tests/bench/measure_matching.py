@@ -69,7 +69,7 @@ def measure(verbose: bool = False) -> None:
     normalised = [(normalise_name(a), normalise_name(b), same, group) for a, b, same, group in PAIRS]
     positives = sum(1 for *_rest, same, _group in normalised if same)
     exact = sum(1 for a, b, same, _group in normalised if same and a == b)
-    print(f"{len(PAIRS)} labelled pairs: {positives} same, {len(PAIRS) - positives} different; ")
+    print(f"{len(PAIRS)} labelled pairs: {positives} same, {len(PAIRS) - positives} different;", end=" ")
     print(f"{exact} of the {positives} same pairs are equal after normalisation alone\n")
     header = f"{'scorer':<18} {'guard':<27} " + " ".join(f"{f'@{t}':>13}" for t in THRESHOLDS)
     print(header + "   lowest t with precision 1.0 (recall)")
@@ -118,7 +118,6 @@ def measure(verbose: bool = False) -> None:
             known_same[a].add(b)
             known_same[b].add(a)
     names = sorted({name for a, b, _same, _group in PAIRS for name in (a, b)})
-    index = MatchIndex([(str(number), name) for number, name in enumerate(names)], thresholds=thresholds)
     outcomes = Counter()
     for name in names:
         others = MatchIndex(
@@ -134,7 +133,6 @@ def measure(verbose: bool = False) -> None:
         else:
             verdict = "review"
         outcomes[(verdict, decision.kind)] += 1
-    del index
     print("  " + ", ".join(f"{verdict} {kind.value}: {count}" for (verdict, kind), count in sorted(outcomes.items())))
 
 

@@ -298,6 +298,32 @@ def test_records_added_after_the_build_are_matched():
     assert len(index) == 2
 
 
+def test_a_record_added_again_replaces_the_old_version_and_keeps_its_aliases():
+    index = index_of(("z1", "Acme"), ("z2", "Globex"), aliases=[("ACME Europe", "z1")])
+    index.add(("z1", "Initrode", ["ap@initrode.com"]))
+    assert len(index) == 2
+    assert index.match("Acme").kind is MatchKind.NONE
+    assert index.match("Initrode Inc").candidate.record_id == "z1"
+    assert index.match("Acme Europe").kind is MatchKind.ALIAS
+    assert index.match("x", emails=["ap@initrode.com"], use_email=True).kind is MatchKind.EMAIL
+    assert all(candidate.name != "Acme" for candidate in index.search("acme"))
+
+
+def test_a_removed_record_and_its_aliases_are_forgotten():
+    index = index_of(("z1", "Acme Widgets"), ("z2", "Acme Gadgets"), aliases=[("Acme W", "z1")])
+    index.remove("z1")
+    index.remove("unknown")
+    assert len(index) == 1
+    assert index.get("z1") is None
+    assert index.match("Acme W").kind is not MatchKind.ALIAS
+    assert [candidate.record_id for candidate in index.search("acme widgets")] == ["z2"]
+
+
+def test_a_record_id_given_twice_at_build_is_refused():
+    with pytest.raises(ValueError):
+        index_of(("z1", "Acme"), ("z1", "Globex"))
+
+
 def test_search_finds_records_by_resemblance():
     index = index_of(("z1", "Acme Widgets"), ("z2", "Globex"), ("z3", "Acme Gadgets"))
     assert [candidate.record_id for candidate in index.search("acme widget")][:2] == ["z1", "z3"]
