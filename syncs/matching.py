@@ -42,12 +42,14 @@ from rapidfuzz.distance import OSA
 
 __all__ = [
     "DEFAULT_THRESHOLDS",
+    "FREE_MAIL_DOMAINS",
     "Candidate",
     "MatchDecision",
     "MatchIndex",
     "MatchKind",
     "TargetRecord",
     "Thresholds",
+    "company_domain",
     "distinctive_difference",
     "email_domain",
     "is_deleted_name",
@@ -160,6 +162,23 @@ def email_domain(email: str | None) -> str:
     """The domain of an e-mail address ("Ann@Mail.Acme.com" -> "mail.acme.com"), "" when there is none."""
     email = normalise_email(email)
     return email.rpartition("@")[2] if email else ""
+
+
+# Mailbox providers: two customers with addresses there share nothing but the provider.
+FREE_MAIL_DOMAINS = frozenset(
+    {
+        "gmail.com", "googlemail.com", "yahoo.com", "yahoo.co.uk", "yahoo.fr", "ymail.com", "hotmail.com",
+        "hotmail.co.uk", "hotmail.fr", "outlook.com", "live.com", "msn.com", "icloud.com", "me.com", "mac.com",
+        "aol.com", "gmx.de", "gmx.net", "web.de", "t-online.de", "orange.fr", "free.fr", "laposte.net",
+        "proton.me", "protonmail.com", "zoho.com", "yandex.ru", "mail.ru", "qq.com", "163.com", "comcast.net",
+    }
+)  # fmt: skip
+
+
+def company_domain(email: str | None) -> str:
+    """The domain of an e-mail address when it can say which company it is: "" for gmail.com and the like."""
+    domain = email_domain(email)
+    return "" if domain in FREE_MAIL_DOMAINS else domain
 
 
 def name_score(a: str, b: str) -> float:
@@ -498,7 +517,7 @@ class MatchIndex:
         if query.emails and target_emails:
             if query.emails & target_emails:
                 agrees.append("e-mail")
-            elif {email_domain(e) for e in query.emails} & {email_domain(e) for e in target_emails}:
+            elif ({company_domain(e) for e in query.emails} & {company_domain(e) for e in target_emails}) - {""}:
                 agrees.append("e-mail domain")
             else:
                 differs.append("e-mail")

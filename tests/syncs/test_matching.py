@@ -8,6 +8,7 @@ from syncs.matching import (
     MatchKind,
     TargetRecord,
     Thresholds,
+    company_domain,
     distinctive_difference,
     email_domain,
     is_deleted_name,
@@ -84,6 +85,8 @@ def test_emails_compare_trimmed_and_casefolded_and_give_their_domain():
     assert normalise_email("a@b@c") == ""
     assert email_domain("Ann@Mail.Acme.com") == "mail.acme.com"
     assert email_domain(None) == ""
+    assert company_domain("ann@acme.com") == "acme.com"
+    assert company_domain("ann@gmail.com") == ""
 
 
 @pytest.mark.parametrize(
@@ -288,6 +291,13 @@ def test_candidates_say_which_fields_agree_or_differ():
     second = next(candidate for candidate in decision.candidates if candidate.record_id == "z2")
     assert first.why == "agrees: e-mail domain; differs: name (word manufacturing vs -), external id"
     assert second.why == "differs: name (word manufacturing vs -), e-mail"
+
+
+def test_a_shared_mailbox_provider_is_not_an_agreement():
+    index = index_of(("z1", "Acme Widgets", ["acme.widgets@gmail.com"]))
+    candidate = index.match("Acme Widgets Manufacturing", emails=["someone.else@gmail.com"]).candidates[0]
+    assert "e-mail domain" not in candidate.agrees
+    assert "e-mail" in candidate.differs
 
 
 def test_records_added_after_the_build_are_matched():
