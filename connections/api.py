@@ -12,6 +12,7 @@ import audit
 from connections.api_base import CanManageOrReadOnly, IsTenantMember, TenantScopedMixin
 from connections.models import Connection, Integration
 from connections.tenancy import memberships_of
+from syncs.polling import start_backfill
 
 
 class MeSerializer(serializers.Serializer):
@@ -172,10 +173,17 @@ class IntegrationViewSet(
         )
 
     def perform_create(self, serializer):
-        self._record("created", serializer.save())
+        integration = serializer.save()
+        self._record("created", integration)
+        if integration.enabled:
+            start_backfill(integration)
 
     def perform_update(self, serializer):
-        self._record("updated", serializer.save())
+        was_enabled = serializer.instance.enabled
+        integration = serializer.save()
+        self._record("updated", integration)
+        if integration.enabled and not was_enabled:
+            start_backfill(integration)
 
     def perform_destroy(self, instance):
         instance.delete()

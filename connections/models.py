@@ -151,6 +151,11 @@ class Integration(models.Model):
     poll_interval = models.DurationField(
         null=True, blank=True, help_text="How often to poll the source for missed changes; empty turns polling off."
     )
+    # Polling resumes from here (the start of the last complete poll); windows overlap, dedupe absorbs it.
+    poll_watermark = models.DateTimeField(null=True, blank=True)
+    last_polled_at = models.DateTimeField(null=True, blank=True)
+    # Progress of the backfill that enabling runs first: {"status", "done", "page", "started_at", ...}.
+    backfill = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

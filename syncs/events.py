@@ -22,8 +22,6 @@ def process(event: InboundEvent) -> int:
 
 
 def create_jobs(event: InboundEvent) -> list:
-    """Jobs for the integrations whose flow listens to this event (none until a flow is registered)."""
-    from syncs.flows import FLOWS
+    from syncs.engine import jobs_for_event
 
-    listening = [slug for slug, flow in FLOWS.items() if event.event_name in getattr(flow, "listens_to", ())]
-    return listening
+    return jobs_for_event(event)

@@ -52,3 +52,96 @@ class InboundEvent(models.Model):
 
     def __str__(self):
         return f"{self.provider} {self.event_name} {self.object_id}"
+
+
+class SyncJob(models.Model):
+    """One unit of work: bring one source record's current state to the target. The database is the queue."""
+
+    class Trigger(models.TextChoices):
+        WEBHOOK = "webhook", "Webhook"
+        POLL = "poll", "Polling"
+        BACKFILL = "backfill", "Backfill"
+        REPLAY = "replay", "Replay"
+        MANUAL = "manual", "Manual"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+        WAITING_REVIEW = "waiting_review", "Waiting for review"
+        PARKED = "parked", "Parked"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    tenant = models.ForeignKey("connections.Tenant", on_delete=models.CASCADE, related_name="sync_jobs")
+    integration = models.ForeignKey("connections.Integration", on_delete=models.CASCADE, related_name="jobs")
+    event = models.ForeignKey(InboundEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs")
+    replay_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replays")
+    trigger = models.CharField(max_length=10, choices=Trigger.choices)
+    source_type = models.CharField(max_length=60)
+    source_id = models.CharField(max_length=100)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    dry_run = models.BooleanField(default=False)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    lease_owner = models.CharField(max_length=100, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    last_error_type = models.CharField(max_length=60, blank=True)
+    last_error_message = models.TextField(blank=True)
+    # What was (or, for a dry run, would be) written: target, payload, outcome.
+    result = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedManager(tenant="tenant")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"]),
+            models.Index(fields=["integration", "source_type", "source_id", "status"]),
+            models.Index(fields=["tenant", "status", "-created_at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.integration_id}:{self.source_type}:{self.source_id} ({self.status})"
+
+
+class RecordLink(models.Model):
+    """Which target record a source record is written to, and a fingerprint of what was last written.
+
+    An unchanged fingerprint makes a write a no-op, so a replay or a duplicate event never writes twice.
+    """
+
+    class Method(models.TextChoices):
+        EXACT = "exact", "Exact match"
+        FUZZY = "fuzzy", "Fuzzy match"
+        MANUAL = "manual", "Linked by a person"
+        CREATED = "created", "Created by ml-connector"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    tenant = models.ForeignKey("connections.Tenant", on_delete=models.CASCADE, related_name="record_links")
+    integration = models.ForeignKey("connections.Integration", on_delete=models.CASCADE, related_name="links")
+    source_type = models.CharField(max_length=60)
+    source_id = models.CharField(max_length=100)
+    target_type = models.CharField(max_length=60)
+    target_id = models.CharField(max_length=100)
+    method = models.CharField(max_length=10, choices=Method.choices)
+    fingerprint = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ScopedManager(tenant="tenant")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["integration", "source_type", "source_id", "target_type"],
+                name="one_link_per_source_and_target_type",
+            )
+        ]
+        indexes = [models.Index(fields=["integration", "target_type", "target_id"])]
+
+    def __str__(self):
+        return f"{self.source_type}:{self.source_id} -> {self.target_type}:{self.target_id} ({self.method})"

@@ -2,20 +2,51 @@
 
 from django_scopes import scope, scopes_disabled
 
-from connections.models import Connection
-from syncs import events
+from connections.models import Connection, Integration
+from syncs import engine, events, polling
+from syncs.models import InboundEvent, SyncJob
 
 
 def process_event(event_pk: int) -> int:
-    """Turn a stored InboundEvent into work; safe to run twice (see syncs.events.process)."""
+    """Turn a stored InboundEvent into jobs; safe to run twice (see syncs.events.process)."""
     with scopes_disabled():
-        from syncs.models import InboundEvent
-
         event = InboundEvent.objects.select_related("tenant", "connection").filter(pk=event_pk).first()
     if event is None:
         return 0
     with scope(tenant=event.tenant):
         return events.process(event)
+
+
+def run_job(job_pk: int) -> str | None:
+    with scopes_disabled():
+        tenant = SyncJob.objects.filter(pk=job_pk).values_list("tenant", flat=True).first()
+    if tenant is None:
+        return None
+    with scope(tenant=tenant):
+        return engine.run(job_pk)
+
+
+def sweep() -> dict:
+    return engine.sweep()
+
+
+def poll_integration(integration_pk: int, backfill: bool = False) -> int:
+    with scopes_disabled():
+        integration = Integration.objects.select_related("tenant").filter(pk=integration_pk).first()
+    if integration is None:
+        return 0
+    with scope(tenant=integration.tenant):
+        return polling.run(integration, backfill=backfill)
+
+
+def poll_due() -> int:
+    """Scheduled: enqueue a poll for every enabled integration whose interval has passed."""
+    from django_q.tasks import async_task
+
+    due = polling.due_integrations()
+    for pk in due:
+        async_task("syncs.tasks.poll_integration", pk)
+    return len(due)
 
 
 def confirm_webhook(connection_pk: int, callback_id: str) -> None:

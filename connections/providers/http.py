@@ -185,8 +185,17 @@ def describe(status: int, body) -> str:
             detail = detail or error.get("message") or error.get("title") or ""
         elif isinstance(error, str) and not detail:
             detail = error
-        if not detail and isinstance(body.get("details"), dict):
-            detail = json.dumps(body["details"])[:300]
+        details = body.get("details")
+        if isinstance(details, dict):  # Zendesk: {"name": [{"description": "Name: X has already been taken"}]}
+            described = [
+                item.get("description", "")
+                for items in details.values()
+                if isinstance(items, list)
+                for item in items
+                if isinstance(item, dict)
+            ]
+            extra = "; ".join(d for d in described if d) or json.dumps(details)[:300]
+            detail = f"{detail} ({extra})" if detail else extra
     elif isinstance(body, str):
         if body.lstrip().lower().startswith(("<!doctype", "<html")):
             detail = "the provider answered with an HTML error page"

@@ -13,7 +13,7 @@ from django_scopes import scope, scopes_disabled
 from audit.models import AuditEvent
 from connections import tokens
 from connections.models import Connection
-from connections.providers import http
+from connections.providers import PROVIDERS, http
 from connections.providers.errors import AuthExpired
 from tests.factories import ConnectionFactory
 
@@ -31,7 +31,11 @@ def freshbooks_connection(sandbox, tenant, **overrides):
     from connections.sandbox.oauth import Grant
 
     issued = emulator.oauth.issue_tokens(
-        Grant("sandbox-freshbooks-client", "user:profile:read", {"identity_id": emulator.config["identity"]["id"]})
+        Grant(
+            "sandbox-freshbooks-client",
+            " ".join(PROVIDERS["freshbooks"].scopes),
+            {"identity_id": emulator.config["identity"]["id"]},
+        )
     )
     with scopes_disabled():
         fields = {

@@ -7,6 +7,10 @@ from django_q.models import Schedule
 SCHEDULES = [
     ("refresh-tokens", "connections.tasks.refresh_tokens", 5),
     ("prune-audit", "audit.tasks.prune", 24 * 60),
+    # The engine's safety net: due and orphaned jobs, lost enqueues, parked jobs whose connection is back.
+    # django-q2's scheduler looks every 30 s, so this runs about once a minute.
+    ("sweep-jobs", "syncs.tasks.sweep", 1),
+    ("poll-integrations", "syncs.tasks.poll_due", 1),
 ]
 
 

@@ -53,3 +53,16 @@ def _businesses(me):
     from connections.providers.freshbooks.auth import businesses
 
     return businesses(me)
+
+
+def updated_min(since) -> str:
+    """`search[updated_min]` for changes since an aware datetime.
+
+    FreshBooks filters by day on its naive US/Eastern timestamps, so the day is taken in US/Eastern and one
+    more day is added before it: overlapping windows cost a few duplicate events, which dedupe absorbs;
+    a gap would lose changes.
+    """
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    return (since.astimezone(ZoneInfo("America/New_York")).date() - timedelta(days=1)).isoformat()

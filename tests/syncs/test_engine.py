@@ -1,0 +1,286 @@
+"""The engine with a small test flow between the FreshBooks and Zendesk emulators."""
+
+import time
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from django.utils import timezone
+from django_scopes import scope, scopes_disabled
+
+from audit.models import AuditEvent
+from connections.models import Integration
+from connections.sandbox.oauth import Grant
+from syncs import engine, polling
+from syncs.models import InboundEvent, RecordLink, SyncJob
+from tests.connections.test_tokens import freshbooks_connection
+from tests.factories import ConnectionFactory
+from tests.syncs.sample_flow import FLOW
+
+ACCOUNT = "SbX4kq"
+
+
+@pytest.fixture
+def clock(monkeypatch, sandbox):
+    """One fake 'now' for the app and the emulators, so waits can be checked without waiting."""
+
+    class Clock:
+        now = timezone.now()
+
+        def advance(self, seconds):
+            self.now += timedelta(seconds=seconds)
+            sandbox.clock.advance(seconds)
+
+    fake = Clock()
+    sandbox.clock.advance(fake.now.timestamp() - sandbox.clock.now())
+    monkeypatch.setattr(timezone, "now", lambda: fake.now)
+    return fake
+
+
+@pytest.fixture
+def setup(sandbox, tenant_a, monkeypatch, clock):
+    from syncs.flows import FLOWS
+
+    monkeypatch.setitem(FLOWS, FLOW.slug, FLOW)
+    source = freshbooks_connection(sandbox, tenant_a, access_expires_at=timezone.now() + timedelta(days=30))
+    zendesk = sandbox["zendesk"]
+    issued = zendesk.oauth.issue_tokens(
+        Grant("ml-connector-sandbox", "read write", {"subdomain": "acme", "user_id": zendesk.account("acme").admin.id})
+    )
+    with scopes_disabled():
+        target = ConnectionFactory(
+            tenant=tenant_a,
+            provider="zendesk",
+            addresses={"subdomain": "acme"},
+            access_token=issued.access.value,
+            refresh_token=issued.refresh.value,
+            access_expires_at=timezone.now() + timedelta(days=30),
+        )
+        integration = Integration.objects.create(
+            tenant=tenant_a, kind=FLOW.slug, source=source, target=target, enabled=True
+        )
+    with scope(tenant=tenant_a):
+        yield integration
+
+
+def new_client(sandbox, name="Acme Corp"):
+    return sandbox["freshbooks"].create(ACCOUNT, "client", {"organization": name, "email": "ap@acme.example"})
+
+
+def event_for(integration, client_id, name="client.create", key=None):
+    return InboundEvent.objects.create(
+        tenant=integration.tenant,
+        connection=integration.source,
+        provider="freshbooks",
+        event_name=name,
+        object_type="client",
+        object_id=str(client_id),
+        dedupe_key=key or f"{name}:{client_id}:{time.time_ns()}",
+    )
+
+
+def drain(clock, rounds=50, step=None):
+    """Run every job until none is pending, moving time to each job's next attempt."""
+    for _ in range(rounds):
+        pending = list(SyncJob.objects.filter(status=SyncJob.Status.PENDING).order_by("next_attempt_at"))
+        if not pending:
+            return
+        job = pending[0]
+        if job.next_attempt_at > timezone.now():
+            clock.advance((job.next_attempt_at - timezone.now()).total_seconds() + (step or 0.001))
+        engine.run(job.pk)
+    raise AssertionError("jobs did not settle")
+
+
+def organizations(sandbox):
+    return list(sandbox["zendesk"].account("acme").organizations.values())
+
+
+def zendesk_writes(sandbox):
+    return [
+        e
+        for e in sandbox["zendesk"].journal.entries(kind="request")
+        if e.method in ("POST", "PUT") and "/organizations" in e.url
+    ]
+
+
+def test_an_event_becomes_one_job_that_writes_and_links(setup, sandbox, clock):
+    client = new_client(sandbox)
+    [job] = engine.jobs_for_event(event_for(setup, client["id"]))
+    assert engine.run(job.pk) == "succeeded"
+    [org] = organizations(sandbox)
+    assert org.name == "Acme Corp" and org.external_id == f"freshbooks:client:{client['id']}"
+    link = RecordLink.objects.get(integration=setup, source_id=str(client["id"]))
+    assert link.target_id == str(org.id) and link.method == "created"
+    kinds = list(AuditEvent.objects.filter(data__job=str(job.uuid)).values_list("kind", flat=True))
+    assert {"job.fetched", "job.mapped", "job.matched", "job.written"} <= set(kinds)
+
+
+def test_the_same_event_three_times_and_a_replay_write_exactly_once(setup, sandbox, clock):
+    client = new_client(sandbox)
+    for _ in range(3):
+        for job in engine.jobs_for_event(event_for(setup, client["id"])):
+            engine.run(job.pk)
+    job = SyncJob.objects.filter(status="succeeded").first()
+    replay = engine.replay(job)
+    engine.run(replay.pk)
+    assert replay.__class__.objects.get(pk=replay.pk).result["outcome"] == "unchanged"
+    assert len(organizations(sandbox)) == 1
+    assert len(zendesk_writes(sandbox)) == 1
+
+
+def test_a_pending_job_absorbs_later_events_for_the_same_record(setup, sandbox, clock):
+    client = new_client(sandbox)
+    first = engine.jobs_for_event(event_for(setup, client["id"]))
+    second = engine.jobs_for_event(event_for(setup, client["id"], "client.update"))
+    assert len(first) == 1 and second == []
+
+
+def test_out_of_order_updates_end_with_the_newer_state(setup, sandbox, clock):
+    client = new_client(sandbox, "Acme Corp")
+    older = engine.jobs_for_event(event_for(setup, client["id"]))[0]
+    # The job for the first event is claimed but the record changes before it fetches; a later event's job waits.
+    assert engine.claim(older.pk) is not None
+    sandbox["freshbooks"].update(ACCOUNT, "client", client["id"], {"organization": "Acme Corporation"})
+    newer = engine.jobs_for_event(event_for(setup, client["id"], "client.update"))[0]
+    assert engine.run(newer.pk) is None, "never two jobs of one record at once"
+    SyncJob.objects.filter(pk=older.pk).update(status="pending", lease_expires_at=None)  # the first one resumes
+    drain(clock)
+    [org] = organizations(sandbox)
+    assert org.name == "Acme Corporation"
+
+
+def test_5xx_and_429_bursts_still_write_every_record_once_and_respect_retry_after(setup, sandbox, clock):
+    zendesk = sandbox["zendesk"]
+    zendesk.faults.update({"error_rate": 0.3, "path_contains": "/organizations"}, zendesk.clock.now())
+    clients = [new_client(sandbox, f"Client {n}") for n in range(12)]
+    for client in clients:
+        engine.jobs_for_event(event_for(setup, client["id"]))
+    zendesk.faults.update({"rate_limit_seconds": 40, "retry_after": 40}, zendesk.clock.now())
+    drain(clock, rounds=400)
+    assert SyncJob.objects.filter(status="succeeded").count() == 12
+    names = sorted(o.name for o in organizations(sandbox))
+    assert names == sorted(f"Client {n}" for n in range(12))
+    entries = zendesk.journal.entries(kind="request")
+    limited = [e for e in entries if e.status == 429]
+    assert limited, "the burst of 429s happened"
+    first_429 = min(e.at for e in limited)
+    from datetime import datetime
+
+    def ts(entry):
+        return datetime.fromisoformat(entry.at.replace("Z", "+00:00")).timestamp()
+
+    start = ts(next(e for e in entries if e.at == first_429))
+    calls_inside_wait = [e for e in entries if start < ts(e) < start + 40 and e.status != 429]
+    assert calls_inside_wait == [], "no call before Retry-After had passed"
+
+
+def test_a_worker_killed_mid_job_is_taken_over_after_its_lease_and_runs_once(setup, sandbox, clock, settings):
+    client = new_client(sandbox)
+    [job] = engine.jobs_for_event(event_for(setup, client["id"]))
+    assert engine.claim(job.pk, owner="dead-worker") is not None  # the process dies here, holding the lease
+    assert engine.run(job.pk) is None
+    clock.advance(settings.SYNC_LEASE_SECONDS + 1)
+    counts = engine.sweep()
+    assert counts["reclaimed"] == 1
+    job.refresh_from_db()
+    assert job.status == "succeeded" and job.attempts == 2
+    assert len(organizations(sandbox)) == 1
+
+
+def test_a_lost_queue_message_is_recovered_by_the_sweeper(setup, sandbox, clock, django_capture_on_commit_callbacks):
+    client = new_client(sandbox)
+    with mock.patch.object(engine, "enqueue"), django_capture_on_commit_callbacks(execute=True):
+        [job] = engine.jobs_for_event(event_for(setup, client["id"]))  # the broker drops the wake-up
+    job.refresh_from_db()
+    assert job.status == "pending"
+    clock.advance(30)
+    assert engine.sweep()["due"] == 1
+    job.refresh_from_db()
+    assert job.status == "succeeded"
+
+
+def test_an_unprocessed_event_is_picked_up_by_the_sweeper(setup, sandbox, clock):
+    client = new_client(sandbox)
+    event = event_for(setup, client["id"])
+    clock.advance(60)
+    assert engine.sweep()["events"] == 1
+    event.refresh_from_db()
+    assert event.status == "processed" and event.jobs.count() == 1
+
+
+def test_a_revoked_token_parks_jobs_and_reconnecting_resumes_them(setup, sandbox, clock):
+    client = new_client(sandbox)
+    sandbox["zendesk"].oauth.revoke()
+    [job] = engine.jobs_for_event(event_for(setup, client["id"]))
+    assert engine.run(job.pk) == "parked"
+    setup.target.refresh_from_db()
+    assert setup.target.status == "needs_reauth"
+    # Reconnecting: fresh tokens, active again.
+    zendesk = sandbox["zendesk"]
+    issued = zendesk.oauth.issue_tokens(
+        Grant("ml-connector-sandbox", "read write", {"subdomain": "acme", "user_id": zendesk.account("acme").admin.id})
+    )
+    target = setup.target
+    target.access_token, target.refresh_token, target.status = issued.access.value, issued.refresh.value, "active"
+    target.save()
+    assert engine.sweep()["resumed"] == 1
+    job.refresh_from_db()
+    assert job.status == "succeeded"
+
+
+def test_a_permanent_error_fails_at_once_with_the_providers_message(setup, sandbox, clock):
+    [job] = engine.jobs_for_event(event_for(setup, 999999))
+    assert engine.run(job.pk) == "succeeded"  # a source record that is gone is nothing to write
+    sandbox["zendesk"].account("acme").create_organization({"name": "Taken Name"})
+    client = new_client(sandbox, "Taken Name")
+    [job] = engine.jobs_for_event(event_for(setup, client["id"]))
+    assert engine.run(job.pk) == "failed"
+    job.refresh_from_db()
+    assert job.attempts == 1, "permanent errors are not retried"
+    assert job.last_error_type == "Invalid"
+    assert "HTTP 422" in job.last_error_message
+    assert "has already been taken" in job.last_error_message, "the provider's own words are kept"
+
+
+def test_a_dry_run_says_what_would_be_written_and_writes_nothing(setup, sandbox, clock):
+    client = new_client(sandbox)
+    [job] = engine.jobs_for_event(event_for(setup, client["id"]))
+    job.status = "failed"
+    job.save()
+    dry = engine.replay(job, dry_run=True)
+    engine.run(dry.pk)
+    dry.refresh_from_db()
+    assert dry.result["action"] == "create" and dry.result["payload"]["name"] == "Acme Corp"
+    assert organizations(sandbox) == []
+
+
+def test_polling_finds_a_change_no_webhook_announced(setup, sandbox, clock):
+    client = new_client(sandbox)
+    assert polling.run(setup) == 1
+    drain(clock)
+    assert [o.name for o in organizations(sandbox)] == ["Acme Corp"]
+    setup.refresh_from_db()
+    assert setup.poll_watermark is not None
+    assert polling.run(setup) == 1  # the day-granular window overlaps ...
+    assert SyncJob.objects.count() == 1  # ... and dedupe absorbs it
+    assert client["id"]
+
+
+def test_a_backfill_walks_every_page_and_reports_progress(setup, sandbox, clock):
+    for n in range(130):
+        new_client(sandbox, f"Client {n}")
+    assert polling.run(setup, backfill=True) == 130
+    setup.refresh_from_db()
+    assert setup.backfill["status"] == "done" and setup.backfill["done"] == 130
+    assert SyncJob.objects.filter(trigger="backfill").count() == 130
+
+
+def test_tasks_enter_the_jobs_tenant_scope(setup, sandbox, clock):
+    from syncs import tasks
+
+    client = new_client(sandbox)
+    [job] = engine.jobs_for_event(event_for(setup, client["id"]))
+    with scopes_disabled():
+        assert tasks.run_job(job.pk) == "succeeded"
+    assert tasks.run_job(10**9) is None
