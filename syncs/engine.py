@@ -67,14 +67,22 @@ TRIGGER_FOR_SOURCE = {
 def jobs_for_event(event: InboundEvent) -> list[SyncJob]:
     """A job per enabled integration whose flow listens to this event, unless one is already waiting.
 
+    Flows listen on their source (`listens_to`) and, for the way back, on their target (`target_listens_to`:
+    a new Zendesk organization checked against FreshBooks clients, a new ticket that gets a billing note).
     A pending job that has not started will fetch the record's latest state anyway, so a second one would
     only repeat it; a running job may have fetched before this change, so then a new job is queued.
     """
     created = []
-    integrations = Integration.objects.filter(tenant=event.tenant, source=event.connection, enabled=True)
+    integrations = Integration.objects.filter(tenant=event.tenant, enabled=True).filter(
+        Q(source=event.connection) | Q(target=event.connection)
+    )
     for integration in integrations:
         flow = FLOWS.get(integration.kind)
-        if flow is None or event.event_name not in flow.listens_to:
+        if flow is None:
+            continue
+        on_source = integration.source_id == event.connection_id
+        listens = flow.listens_to if on_source else getattr(flow, "target_listens_to", frozenset())
+        if event.event_name not in listens:
             continue
         ref = flow.source_ref(event)
         waiting = SyncJob.objects.filter(

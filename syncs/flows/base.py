@@ -53,6 +53,9 @@ class Flow:
     source_provider = ""
     target_provider = ""
     listens_to: frozenset[str] = frozenset()
+    # Events from the *target* connection this flow also acts on (e.g. Zendesk organization.created, checked
+    # against the source's customers); their jobs carry a `source_type` the flow knows lives on the target.
+    target_listens_to: frozenset[str] = frozenset()
     # The record types polling and backfill read from the source, each listed page by page by `changes()`.
     polled_types: tuple[str, ...] = ()
 

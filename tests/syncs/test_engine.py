@@ -284,3 +284,28 @@ def test_tasks_enter_the_jobs_tenant_scope(setup, sandbox, clock):
     with scopes_disabled():
         assert tasks.run_job(job.pk) == "succeeded"
     assert tasks.run_job(10**9) is None
+
+
+def test_events_from_the_target_reach_flows_that_listen_on_the_target(setup, sandbox, clock, monkeypatch):
+    monkeypatch.setattr(FLOW, "target_listens_to", frozenset({"organization.created"}), raising=False)
+    event = InboundEvent.objects.create(
+        tenant=setup.tenant,
+        connection=setup.target,
+        provider="zendesk",
+        event_name="organization.created",
+        object_type="organization",
+        object_id="42",
+        dedupe_key="zd-1",
+    )
+    [job] = engine.jobs_for_event(event)
+    assert (job.source_type, job.source_id) == ("organization", "42")
+    other = InboundEvent.objects.create(
+        tenant=setup.tenant,
+        connection=setup.target,
+        provider="zendesk",
+        event_name="user.created",
+        object_type="user",
+        object_id="7",
+        dedupe_key="zd-2",
+    )
+    assert engine.jobs_for_event(other) == []
