@@ -4,9 +4,15 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import StrIndex, Substr
 from django.utils import timezone
 from django_scopes import ScopedManager
+
+
+def bare_id(field: str):
+    """The id part of a "type:id" reference (all of it when there is no type), as a database expression."""
+    return Substr(field, StrIndex(field, Value(":")) + 1)
 
 
 class AuditEvent(models.Model):
@@ -18,7 +24,12 @@ class AuditEvent(models.Model):
 
     `source_ref` and `target_ref` hold the provider's own id of the record the event concerns on the source
     and the target system (a FreshBooks invoice id, a Zendesk organization id), so that "this record's
-    story" is an indexed lookup rather than a search through `data`.
+    story" is an indexed lookup rather than a search through `data`. The sync engine writes them as
+    "type:id" ("client:100001"); `bare_id()` is the id after the type, indexed too, so that a search for a bare
+    "100001" finds the record as well (see audit.queries.filter_events).
+
+    `job` and `event` tie an event to the SyncJob and the InboundEvent it belongs to: a job's timeline is
+    one indexed range.
     """
 
     class Level(models.TextChoices):
@@ -47,6 +58,12 @@ class AuditEvent(models.Model):
     )
     source_ref = models.CharField(max_length=200, null=True, blank=True)
     target_ref = models.CharField(max_length=200, null=True, blank=True)
+    job = models.ForeignKey(
+        "syncs.SyncJob", null=True, blank=True, on_delete=models.SET_NULL, related_name="audit_events", db_index=False
+    )
+    event = models.ForeignKey(
+        "syncs.InboundEvent", null=True, blank=True, on_delete=models.SET_NULL, related_name="audit_events"
+    )
     # Kept by prune_audit whatever its age (see the class docstring).
     pinned = models.BooleanField(default=False)
     # Always redacted before it is stored (see audit.record).
@@ -72,6 +89,13 @@ class AuditEvent(models.Model):
             models.Index(
                 fields=["tenant", "target_ref"], name="audit_tenant_target_ref", condition=Q(target_ref__isnull=False)
             ),
+            models.Index(
+                F("tenant"), bare_id("source_ref"), name="audit_tenant_source_id", condition=Q(source_ref__isnull=False)
+            ),
+            models.Index(
+                F("tenant"), bare_id("target_ref"), name="audit_tenant_target_id", condition=Q(target_ref__isnull=False)
+            ),
+            models.Index(fields=["job", "created_at"], name="audit_job_time"),
         ]
 
     def __str__(self):

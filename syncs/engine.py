@@ -195,6 +195,8 @@ class Context:
             source_ref=f"{job.source_type}:{job.source_id}" if job else None,
             target_ref=target_ref,
             data={"job": str(job.uuid), **(data or {})} if job else data,
+            job=job,
+            pinned=bool(job and job.status == SyncJob.Status.FAILED and not job.dry_run),
         )
 
 
@@ -239,7 +241,29 @@ def settle(job: SyncJob, status: str, **fields) -> bool:
     )
     for key, value in values.items():
         setattr(job, key, value)
+    if done and not job.dry_run and status in (SyncJob.Status.SUCCEEDED, SyncJob.Status.FAILED):
+        keep_failures(job)
     return bool(done)
+
+
+def keep_failures(job: SyncJob) -> None:
+    """Pin a failed job's audit events against pruning; unpin earlier failures of its record once it succeeds.
+
+    A failure is resolved when a later job of the same source record succeeds (a replay, or a new event).
+    """
+    from audit.models import AuditEvent
+
+    if job.status == SyncJob.Status.FAILED:
+        AuditEvent.objects.filter(job=job).update(pinned=True)
+        return
+    resolved = SyncJob.objects.filter(
+        integration_id=job.integration_id,
+        source_type=job.source_type,
+        source_id=job.source_id,
+        status__in=[SyncJob.Status.FAILED, SyncJob.Status.PARKED],
+        created_at__lte=job.created_at,
+    )
+    AuditEvent.objects.filter(job__in=resolved, pinned=True).update(pinned=False)
 
 
 def retry_later(job: SyncJob, ctx: Context, seconds: float, reason: str, *, count_attempt: bool = True) -> str:
@@ -261,6 +285,12 @@ def run(job_pk: int) -> str | None:
     job = claim(job_pk)
     if job is None:
         return None
+    # Every audit event recorded meanwhile (the flow's API calls too) lands on this job's timeline.
+    with audit.for_job(job):
+        return run_claimed(job)
+
+
+def run_claimed(job: SyncJob) -> str:
     integration = job.integration
     ctx = Context(job, integration)
     flow = FLOWS.get(integration.kind)
