@@ -6,6 +6,7 @@ is never lost and a duplicate delivery never causes a second round of work.
 
 import uuid
 
+from django.conf import settings
 from django.db import models
 from django_scopes import ScopedManager
 
@@ -145,3 +146,134 @@ class RecordLink(models.Model):
 
     def __str__(self):
         return f"{self.source_type}:{self.source_id} -> {self.target_type}:{self.target_id} ({self.method})"
+
+
+class RemoteRecord(models.Model):
+    """A record of a connected system as we last saw it (the mirror), so matching costs no API call.
+
+    Filled by a paged full load when an integration is enabled, kept fresh by the system's webhooks and by
+    periodic polling. A record deleted over there stays as a row with `deleted` set, so a process holding a
+    match index learns of the deletion from rows changed since it last looked.
+    """
+
+    tenant = models.ForeignKey("connections.Tenant", on_delete=models.CASCADE, related_name="remote_records")
+    connection = models.ForeignKey("connections.Connection", on_delete=models.CASCADE, related_name="remote_records")
+    record_type = models.CharField(max_length=60)
+    remote_id = models.CharField(max_length=100)
+    name = models.CharField(max_length=500, blank=True)
+    normalised_name = models.CharField(max_length=500, blank=True)
+    emails = models.JSONField(default=list, blank=True)
+    external_id = models.CharField(max_length=255, blank=True, null=True)
+    # A few fields shown to people deciding a match (domains, notes, address): not the whole record.
+    summary = models.JSONField(default=dict, blank=True)
+    deleted = models.BooleanField(default=False)
+    remote_updated_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ScopedManager(tenant="tenant")
+
+    class Meta:
+        ordering = ["name", "remote_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["connection", "record_type", "remote_id"], name="one_mirror_row_per_record")
+        ]
+        indexes = [
+            models.Index(fields=["connection", "record_type", "normalised_name"]),
+            models.Index(fields=["connection", "record_type", "updated_at"]),
+            models.Index(fields=["external_id"]),
+        ]
+
+    def __str__(self):
+        return f"{self.record_type} {self.remote_id}: {self.name}"
+
+
+class ReviewItem(models.Model):
+    """A match a person decides: which target record a source record is (kind "match"), or whether a new
+    target record is a customer the source already has (kind "possible_duplicate").
+
+    `candidates` are [{record_id, name, score, why, agrees, differs}], best first. While an item is open, the
+    jobs that need its answer wait in `waiting_review`; a decision releases them.
+    """
+
+    class Kind(models.TextChoices):
+        MATCH = "match", "Which record is this?"
+        POSSIBLE_DUPLICATE = "possible_duplicate", "Possible duplicate"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        LINKED = "linked", "Linked"
+        CREATED_NEW = "created_new", "Create new"
+        DISMISSED = "dismissed", "Not a match"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    tenant = models.ForeignKey("connections.Tenant", on_delete=models.CASCADE, related_name="review_items")
+    integration = models.ForeignKey("connections.Integration", on_delete=models.CASCADE, related_name="review_items")
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.MATCH)
+    # For a match: the source record and the target type sought. For a possible duplicate: the new target
+    # record (source_type/source_id) and the source type its candidates are (candidate_type).
+    source_type = models.CharField(max_length=60)
+    source_id = models.CharField(max_length=100)
+    source_summary = models.JSONField(default=dict, blank=True)  # {"name", "emails", "external_id", ...}
+    target_type = models.CharField(max_length=60, default="organization")
+    candidate_type = models.CharField(max_length=60, blank=True)
+    candidates = models.JSONField(default=list, blank=True)
+    reason = models.CharField(max_length=300, blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+    linked_record_id = models.CharField(max_length=100, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="review_decisions"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ScopedManager(tenant="tenant")
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["integration", "source_type", "source_id", "kind"],
+                condition=models.Q(status="open"),
+                name="one_open_review_item_per_record",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "status", "created_at"]),
+            models.Index(fields=["integration", "source_type", "source_id"]),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.source_type}:{self.source_id} ({self.status})"
+
+    @property
+    def name(self) -> str:
+        return self.source_summary.get("name", "")
+
+
+class MatchAlias(models.Model):
+    """A source name a person linked to a target record: future matching finds that record by this name."""
+
+    tenant = models.ForeignKey("connections.Tenant", on_delete=models.CASCADE, related_name="match_aliases")
+    integration = models.ForeignKey("connections.Integration", on_delete=models.CASCADE, related_name="aliases")
+    source_name = models.CharField(max_length=500)
+    normalised_name = models.CharField(max_length=500)
+    target_type = models.CharField(max_length=60, default="organization")
+    target_id = models.CharField(max_length=100)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedManager(tenant="tenant")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["integration", "normalised_name", "target_type", "target_id"],
+                name="one_alias_per_name_and_record",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.source_name} -> {self.target_type}:{self.target_id}"

@@ -1,0 +1,296 @@
+"""Matching in a flow and the review decisions: links when sure, a person when not, and jobs that wait."""
+
+# ruff: noqa: F811 - the engine tests' fixtures are imported by name
+
+import pytest
+from django_scopes import scopes_disabled
+
+from audit.models import AuditEvent
+from syncs import engine, review
+from syncs.flows.base import NeedsReview
+from syncs.matching import normalise_name
+from syncs.models import MatchAlias, RecordLink, RemoteRecord, ReviewItem, SyncJob
+from tests.factories import MembershipFactory
+from tests.syncs.sample_flow import ClientsToOrganizations
+from tests.syncs.test_engine import clock, drain, event_for, new_client, organizations, setup  # noqa: F401
+
+
+@pytest.fixture(autouse=True)
+def fresh_indexes():
+    review.forget_indexes()
+    yield
+    review.forget_indexes()
+
+
+def mirror(integration, remote_id, name, emails=(), external_id=None):
+    row, _ = RemoteRecord.objects.update_or_create(
+        connection=integration.target,
+        record_type="organization",
+        remote_id=str(remote_id),
+        defaults={
+            "tenant": integration.tenant,
+            "name": name,
+            "normalised_name": normalise_name(name),
+            "emails": list(emails),
+            "external_id": external_id,
+        },
+    )
+    return row
+
+
+def context(integration, source_id="1"):
+    job = SyncJob.objects.create(
+        tenant=integration.tenant, integration=integration, trigger="manual", source_type="client", source_id=source_id
+    )
+    return engine.Context(job, integration)
+
+
+def match(integration, name, source_id="1", **kwargs):
+    return review.match_or_review(
+        context(integration, source_id), source_type="client", source_id=source_id, name=name, **kwargs
+    )
+
+
+@pytest.fixture
+def person(setup):
+    with scopes_disabled():
+        return MembershipFactory(tenant=setup.tenant, role="agent").user
+
+
+def test_an_exact_name_links_without_a_person(setup):
+    mirror(setup, 10, "Initech")
+    assert match(setup, "Initech") == ("10", "exact")
+
+
+def test_names_that_differ_only_in_legal_suffix_are_the_same(setup):
+    mirror(setup, 10, "ACME Corporation")
+    mirror(setup, 11, "Acme Industries")
+    assert match(setup, "Acme Corp") == ("10", "exact")
+
+
+def test_a_confident_fuzzy_match_links_with_a_warning_in_the_audit_log(setup):
+    mirror(setup, 10, "Pinecrest Dental Group")
+    assert match(setup, "Pine Crest Dental Group") == ("10", "fuzzy")
+    warning = AuditEvent.objects.get(kind="match.fuzzy_linked")
+    assert warning.level == "warning" and warning.target_ref == "organization:10"
+
+
+def test_an_uncertain_match_opens_a_review_item_with_its_candidates(setup):
+    mirror(setup, 10, "First National Bank of Chicago")
+    with pytest.raises(NeedsReview) as raised:
+        match(setup, "First National Bank of Omaha", emails=["ap@fnbo.example"])
+    item = raised.value.review_item
+    assert item.status == "open" and item.kind == "match" and item.name == "First National Bank of Omaha"
+    assert item.source_summary["emails"] == ["ap@fnbo.example"]
+    [candidate] = item.candidates
+    assert candidate["record_id"] == "10" and candidate["score"] >= 60 and "omaha" in candidate["why"]
+
+
+def test_two_equally_good_candidates_are_ambiguous_and_never_linked(setup):
+    mirror(setup, 10, "Acme Inc")
+    mirror(setup, 11, "ACME LLC")
+    with pytest.raises(NeedsReview) as raised:
+        match(setup, "Acme Corp")
+    assert {c["record_id"] for c in raised.value.review_item.candidates} == {"10", "11"}
+
+
+def test_no_candidate_at_all_still_asks_a_person(setup):
+    mirror(setup, 10, "Umbrella")
+    with pytest.raises(NeedsReview) as raised:
+        match(setup, "Vandelay Industries")
+    assert raised.value.review_item.candidates == []
+
+
+def test_asking_twice_reuses_the_open_item(setup):
+    mirror(setup, 10, "Initrode")
+    for _ in range(2):
+        with pytest.raises(NeedsReview):
+            match(setup, "Initech")
+    assert ReviewItem.objects.filter(status="open").count() == 1
+    assert AuditEvent.objects.filter(kind="review.opened").count() == 1
+
+
+def test_thresholds_come_from_the_integration(setup):
+    mirror(setup, 10, "Museum of Modern Art")
+    assert match(setup, "Museum Modern Art", source_id="1") == ("10", "fuzzy")  # 93.8
+    setup.options = {"auto_link": 95}
+    setup.save()
+    with pytest.raises(NeedsReview):
+        match(setup, "Museum Modern Art", source_id="2")
+
+
+def test_a_manual_link_wins_over_a_later_exact_name_match_elsewhere(setup, person):
+    mirror(setup, 10, "Globex Holdings")
+    with pytest.raises(NeedsReview) as raised:
+        match(setup, "Globex")
+    review.link(raised.value.review_item, "10", person)
+    mirror(setup, 11, "Globex")  # created later on the target, an exact name
+    assert match(setup, "Globex") == ("10", "manual")
+
+
+def test_an_alias_is_reused_for_another_record_of_the_same_name(setup, person):
+    mirror(setup, 10, "International Business Machines")
+    with pytest.raises(NeedsReview) as raised:
+        match(setup, "IBM", source_id="1")
+    review.link(raised.value.review_item, "10", person)
+    assert MatchAlias.objects.get().source_name == "IBM"
+    assert match(setup, "I.B.M.", source_id="2") == ("10", "manual")
+
+
+def test_the_index_sees_records_mirrored_after_it_was_built(setup):
+    mirror(setup, 10, "Initech")
+    assert match(setup, "Initech") == ("10", "exact")
+    mirror(setup, 11, "Vandelay Industries")
+    row = mirror(setup, 10, "Initech")
+    row.deleted = True
+    row.save()
+    assert match(setup, "Vandelay Industries") == ("11", "exact")
+    with pytest.raises(NeedsReview):
+        match(setup, "Initech")
+
+
+def test_create_new_makes_the_job_create_the_record(setup, person):
+    with pytest.raises(NeedsReview) as raised:
+        match(setup, "Brand New Co")
+    review.create_new(raised.value.review_item, person)
+    assert match(setup, "Brand New Co") == (None, "created")
+
+
+def test_a_dismissed_candidate_is_never_linked_automatically(setup, person):
+    mirror(setup, 10, "Initech")
+    mirror(setup, 11, "Initech")  # ambiguous
+    with pytest.raises(NeedsReview) as raised:
+        match(setup, "Initech")
+    review.dismiss(raised.value.review_item, person)
+    row = RemoteRecord.objects.get(remote_id="11")
+    row.deleted = True
+    row.save()
+    with pytest.raises(NeedsReview) as again:
+        match(setup, "Initech")
+    assert again.value.review_item.pk != raised.value.review_item.pk
+
+
+def test_a_decision_is_made_once(setup, person):
+    with pytest.raises(NeedsReview) as raised:
+        match(setup, "Brand New Co")
+    item = raised.value.review_item
+    review.create_new(item, person)
+    with pytest.raises(review.AlreadyDecided):
+        review.dismiss(ReviewItem.objects.get(pk=item.pk), person)
+
+
+def test_linking_to_an_unknown_record_is_refused(setup, person):
+    with pytest.raises(NeedsReview) as raised:
+        match(setup, "Brand New Co")
+    with pytest.raises(ValueError):
+        review.link(raised.value.review_item, "999", person)
+    assert ReviewItem.objects.get().status == "open"
+
+
+def test_every_decision_is_audited_with_the_person(setup, person):
+    mirror(setup, 10, "Initrode")
+    for source_id, decide in (
+        ("1", lambda i: review.link(i, "10", person)),
+        ("2", review.create_new),
+        ("3", review.dismiss),
+    ):
+        with pytest.raises(NeedsReview) as raised:
+            match(setup, f"Initech {source_id}", source_id=source_id)
+        item = raised.value.review_item
+        decide(item) if source_id == "1" else decide(item, person)
+    kinds = dict(
+        AuditEvent.objects.filter(kind__startswith="review.").exclude(kind="review.opened").values_list("kind", "actor")
+    )
+    assert kinds == {"review.linked": person.pk, "review.created_new": person.pk, "review.dismissed": person.pk}
+
+
+def test_undoing_a_manual_link_is_audited_and_forgets_the_alias(setup, person):
+    mirror(setup, 10, "Globex Holdings")
+    with pytest.raises(NeedsReview) as raised:
+        match(setup, "Globex")
+    record_link = review.link(raised.value.review_item, "10", person)
+    review.undo_link(record_link, person)
+    review.invalidate(setup)  # on commit in real life
+    assert not RecordLink.objects.exists() and not MatchAlias.objects.exists()
+    assert AuditEvent.objects.get(kind="link.undone").actor == person
+    with pytest.raises(NeedsReview):
+        match(setup, "Globex")
+
+
+def test_a_possible_duplicate_opens_an_item_and_linking_it_links_the_source_client(setup, person):
+    item = review.possible_duplicate(
+        context(setup),
+        record_id="77",
+        name="Acme Corporation",
+        candidates=[("5", "Acme Corp", ["ap@acme.example"], None), ("6", "Umbrella", [], None)],
+    )
+    assert item.kind == "possible_duplicate" and [c["record_id"] for c in item.candidates] == ["5"]
+    mirror(setup, 77, "Acme Corporation")
+    record_link = review.link(item, "5", person)
+    assert (record_link.source_id, record_link.target_id, record_link.method) == ("5", "77", "manual")
+
+
+def test_nothing_alike_opens_no_possible_duplicate(setup):
+    assert (
+        review.possible_duplicate(context(setup), record_id="77", name="Acme", candidates=[("6", "Umbrella")]) is None
+    )
+
+
+class MatchingFlow(ClientsToOrganizations):
+    def find_target(self, ctx, record, mapped):
+        return review.match_or_review(
+            ctx,
+            source_type="client",
+            source_id=record["id"],
+            name=mapped.payload["name"],
+            emails=[record.get("email")],
+        )
+
+
+@pytest.fixture
+def matching_flow(setup, monkeypatch):
+    from syncs.flows import FLOWS
+
+    monkeypatch.setitem(FLOWS, setup.kind, MatchingFlow())
+    return setup
+
+
+def test_a_review_decision_releases_the_waiting_jobs(matching_flow, sandbox, clock, person):
+    integration = matching_flow
+    org = sandbox["zendesk"].account("acme").create_organization({"name": "Acme Corporation Holdings"})
+    mirror(integration, org.id, org.name)
+    client = new_client(sandbox, "Acme Corp")
+    [job] = engine.jobs_for_event(event_for(integration, client["id"]))
+    assert engine.run(job.pk) == "waiting_review"
+    item = ReviewItem.objects.get(status="open")
+    assert item.source_id == str(client["id"])
+    review.link(item, str(org.id), person)
+    job.refresh_from_db()
+    assert job.status == "pending"
+    drain(clock)
+    job.refresh_from_db()
+    assert job.status == "succeeded" and job.result["outcome"] == "updated"
+    assert len(organizations(sandbox)) == 1
+    assert RecordLink.objects.get().method == "manual"
+
+
+def test_dismissing_finishes_the_waiting_jobs_without_writing(matching_flow, sandbox, clock, person):
+    integration = matching_flow
+    client = new_client(sandbox, "Acme Corp")
+    [job] = engine.jobs_for_event(event_for(integration, client["id"]))
+    assert engine.run(job.pk) == "waiting_review"
+    review.dismiss(ReviewItem.objects.get(), person)
+    job.refresh_from_db()
+    assert job.status == "succeeded" and job.result["outcome"] == "skipped"
+    assert organizations(sandbox) == []
+
+
+def test_create_new_lets_the_job_create_the_organization(matching_flow, sandbox, clock, person):
+    integration = matching_flow
+    client = new_client(sandbox, "Acme Corp")
+    [job] = engine.jobs_for_event(event_for(integration, client["id"]))
+    engine.run(job.pk)
+    review.create_new(ReviewItem.objects.get(), person)
+    drain(clock)
+    [org] = organizations(sandbox)
+    assert org.name == "Acme Corp" and RecordLink.objects.get().method == "created"
