@@ -16,6 +16,20 @@ utils.setup_databases = scopes_disabled()(utils.setup_databases)
 pytest_plugins = ["connections.sandbox.pytest_plugin"]
 
 
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Counters and pauses live in the cache; with Redis it outlives a test's rolled-back transaction."""
+    from django.conf import settings
+    from django.core.cache import cache
+
+    if settings.CACHES["default"]["BACKEND"].endswith("db.DatabaseCache"):
+        yield  # a database cache is rolled back with each test's transaction
+        return
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def unscoped():
     with scopes_disabled():

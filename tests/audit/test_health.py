@@ -28,7 +28,11 @@ def test_a_failing_check_is_a_503_that_names_it_and_nothing_more(db, monkeypatch
     assert "10.0.0.7" not in response.content.decode()
 
 
-def test_the_orm_broker_is_checked_by_reading_its_queue(db, django_assert_num_queries):
+def test_the_orm_broker_is_checked_by_reading_its_queue(db, django_assert_num_queries, monkeypatch):
+    from django_q.conf import Conf
+
+    monkeypatch.setattr(Conf, "ORM", "default")
+    monkeypatch.setattr(Conf, "BROKER_CLASS", None)
     with django_assert_num_queries(1):
         health.check_broker()
 
