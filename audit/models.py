@@ -89,12 +89,10 @@ class AuditEvent(models.Model):
             models.Index(
                 fields=["tenant", "target_ref"], name="audit_tenant_target_ref", condition=Q(target_ref__isnull=False)
             ),
-            models.Index(
-                F("tenant"), bare_id("source_ref"), name="audit_tenant_source_id", condition=Q(source_ref__isnull=False)
-            ),
-            models.Index(
-                F("tenant"), bare_id("target_ref"), name="audit_tenant_target_id", condition=Q(target_ref__isnull=False)
-            ),
+            # Not partial: PostgreSQL estimates rows from an expression index's statistics only when it is
+            # whole, and without them it walks the log by time instead (measured: 0.8 s against 1 ms).
+            models.Index(F("tenant"), bare_id("source_ref"), name="audit_tenant_source_id"),
+            models.Index(F("tenant"), bare_id("target_ref"), name="audit_tenant_target_id"),
             models.Index(fields=["job", "created_at"], name="audit_job_time"),
         ]
 

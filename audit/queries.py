@@ -144,7 +144,7 @@ def record_filter(record: str) -> Q:
     """
     if ":" in record:
         return Q(source_ref=record) | Q(target_ref=record)
-    return Q(Q(source_ref__isnull=False) & Q(_source_id=record)) | Q(Q(target_ref__isnull=False) & Q(_target_id=record))
+    return Q(_source_id=record) | Q(_target_id=record)
 
 
 @dataclass
@@ -176,7 +176,7 @@ def page_of(queryset, *, cursor: str = "", size: int = PAGE_SIZE) -> Page:
 
 def tenant_events(tenant):
     """The tenant's events with what a list shows about each, before any filter."""
-    return AuditEvent.objects.filter(tenant=tenant).select_related("actor", "connection", "integration")
+    return AuditEvent.objects.filter(tenant=tenant).select_related("actor", "connection", "integration", "job")
 
 
 def search(tenant, form: AuditFilterForm) -> Page:

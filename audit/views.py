@@ -50,7 +50,9 @@ def audit_log(request):
 @tenant_required
 def audit_event(request, uuid):
     event = get_object_for_tenant(
-        AuditEvent.objects.select_related("actor", "connection", "integration__source", "integration__target"),
+        AuditEvent.objects.select_related(
+            "actor", "connection", "integration__source", "integration__target", "job", "event"
+        ),
         request.tenant,
         uuid=uuid,
     )

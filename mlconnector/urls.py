@@ -21,6 +21,7 @@ urlpatterns = [
     path("integrations/", views.integration_list, name="integration-list"),
     path("integrations/<uuid:uuid>/", views.integration_detail, name="integration-detail"),
     path("review/", sync_views.review_queue, name="review-queue"),
+    path("", include("syncs.job_urls")),
     path("audit/", audit_views.audit_log, name="audit-log"),
     path("audit/<uuid:uuid>/", audit_views.audit_event, name="audit-event"),
     path("api/v1/", include("connections.api_urls")),

@@ -261,7 +261,7 @@ def keep_failures(job: SyncJob) -> None:
         source_type=job.source_type,
         source_id=job.source_id,
         status__in=[SyncJob.Status.FAILED, SyncJob.Status.PARKED],
-        created_at__lte=job.created_at,
+        pk__lt=job.pk,
     )
     AuditEvent.objects.filter(job__in=resolved, pinned=True).update(pinned=False)
 

@@ -29,11 +29,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='auditevent',
-            index=models.Index(models.F('tenant'), django.db.models.functions.text.Substr('source_ref', django.db.models.expressions.CombinedExpression(django.db.models.functions.text.StrIndex('source_ref', models.Value(':')), '+', models.Value(1))), condition=models.Q(('source_ref__isnull', False)), name='audit_tenant_source_id'),
+            index=models.Index(models.F('tenant'), django.db.models.functions.text.Substr('source_ref', django.db.models.expressions.CombinedExpression(django.db.models.functions.text.StrIndex('source_ref', models.Value(':')), '+', models.Value(1))), name='audit_tenant_source_id'),
         ),
         migrations.AddIndex(
             model_name='auditevent',
-            index=models.Index(models.F('tenant'), django.db.models.functions.text.Substr('target_ref', django.db.models.expressions.CombinedExpression(django.db.models.functions.text.StrIndex('target_ref', models.Value(':')), '+', models.Value(1))), condition=models.Q(('target_ref__isnull', False)), name='audit_tenant_target_id'),
+            index=models.Index(models.F('tenant'), django.db.models.functions.text.Substr('target_ref', django.db.models.expressions.CombinedExpression(django.db.models.functions.text.StrIndex('target_ref', models.Value(':')), '+', models.Value(1))), name='audit_tenant_target_id'),
         ),
         migrations.AddIndex(
             model_name='auditevent',

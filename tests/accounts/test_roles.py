@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 
 from tests.factories import MembershipFactory, UserFactory
 
-MEMBER_PAGES = ["/", "/connections/", "/integrations/", "/review/", "/audit/", "/account/"]
+MEMBER_PAGES = ["/", "/connections/", "/integrations/", "/review/", "/audit/", "/jobs/", "/failures/", "/account/"]
 MANAGE_PAGES = ["/team/"]
 MANAGE_POSTS = ["/team/invite/"]
 # Pages anyone may open: they authenticate by password or by a signed link, or are the operators' admin.
