@@ -3,6 +3,7 @@
 from django.db import transaction
 from django.utils import timezone
 
+from syncs import mirror
 from syncs.models import InboundEvent
 
 
@@ -10,8 +11,11 @@ def process(event: InboundEvent) -> int:
     """Mark the event processed exactly once; returns how many jobs it caused.
 
     The row is claimed with a conditional UPDATE, so a task run twice (a redelivered queue message, the
-    sweeper racing the first enqueue) does the work once.
+    sweeper racing the first enqueue) does the work once. A change to a mirrored record is mirrored first
+    (outside the transaction: it is an API call), so the jobs match against what the record is now.
     """
+    if event.status == InboundEvent.Status.RECEIVED:
+        mirror.on_event(event)
     with transaction.atomic():
         claimed = InboundEvent.objects.filter(pk=event.pk, status=InboundEvent.Status.RECEIVED).update(
             status=InboundEvent.Status.PROCESSED, processed_at=timezone.now()

@@ -277,3 +277,34 @@ class MatchAlias(models.Model):
 
     def __str__(self):
         return f"{self.source_name} -> {self.target_type}:{self.target_id}"
+
+
+class MirrorState(models.Model):
+    """How far the mirror of one connection's records of one type is: the last full load, and where
+    polling resumes (`watermark`, the provider's own clock)."""
+
+    class Status(models.TextChoices):
+        EMPTY = "empty", "Not loaded"
+        LOADING = "loading", "Loading"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
+    tenant = models.ForeignKey("connections.Tenant", on_delete=models.CASCADE, related_name="mirror_states")
+    connection = models.ForeignKey("connections.Connection", on_delete=models.CASCADE, related_name="mirror_states")
+    record_type = models.CharField(max_length=60)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.EMPTY)
+    loaded = models.PositiveIntegerField(default=0)  # records read by the current or last full load
+    loaded_at = models.DateTimeField(null=True, blank=True)
+    watermark = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ScopedManager(tenant="tenant")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["connection", "record_type"], name="one_mirror_state_per_record_type")
+        ]
+
+    def __str__(self):
+        return f"{self.connection_id} {self.record_type}: {self.status}"

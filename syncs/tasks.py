@@ -1,10 +1,15 @@
 """django-q2 entry points for syncs: thin (ids in, scope entered, real work elsewhere) and idempotent."""
 
+import logging
+
 from django_scopes import scope, scopes_disabled
 
 from connections.models import Connection, Integration
-from syncs import engine, events, polling
+from connections.providers.errors import ProviderError
+from syncs import engine, events, mirror, polling
 from syncs.models import InboundEvent, SyncJob
+
+logger = logging.getLogger(__name__)
 
 
 def process_event(event_pk: int) -> int:
@@ -36,6 +41,9 @@ def poll_integration(integration_pk: int, backfill: bool = False) -> int:
     if integration is None:
         return 0
     with scope(tenant=integration.tenant):
+        if backfill and mirror.source_for(integration.target, "organization"):
+            # The backlog's jobs match against the target's records: load them first.
+            mirror.load(integration.target, "organization")
         return polling.run(integration, backfill=backfill)
 
 
@@ -57,3 +65,27 @@ def confirm_webhook(connection_pk: int, callback_id: str) -> None:
         connection = Connection.objects.select_related("tenant").get(pk=connection_pk)
     with scope(tenant=connection.tenant):
         webhooks.confirm(connection, callback_id)
+
+
+def load_mirror(connection_pk: int, record_type: str = "organization") -> int:
+    """On demand: a full load of one connection's records of one type into the mirror."""
+    with scopes_disabled():
+        connection = Connection.objects.select_related("tenant").filter(pk=connection_pk).first()
+    if connection is None:
+        return 0
+    with scope(tenant=connection.tenant):
+        return mirror.load(connection, record_type)
+
+
+def poll_mirrors() -> int:
+    """Scheduled: each mirrored target's changes since its watermark (Zendesk's incremental export)."""
+    count = 0
+    for connection_pk, record_type in mirror.connections_to_poll():
+        with scopes_disabled():
+            connection = Connection.objects.select_related("tenant").get(pk=connection_pk)
+        with scope(tenant=connection.tenant):
+            try:
+                count += mirror.poll(connection, record_type)
+            except ProviderError as exc:
+                logger.warning("polling the mirror of %s failed: %s", connection.uuid, exc)
+    return count

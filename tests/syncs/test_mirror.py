@@ -1,0 +1,126 @@
+"""The mirror of Zendesk organizations: a full load, webhooks, and the incremental export, through the emulator."""
+
+# ruff: noqa: F811 - the engine tests' fixtures are imported by name
+
+import pytest
+
+from connections.management.commands.setup_schedules import SCHEDULES
+from syncs import events, mirror, review, tasks
+from syncs.models import InboundEvent, MirrorState, RemoteRecord
+from tests.syncs.test_engine import clock, setup  # noqa: F401
+
+
+@pytest.fixture(autouse=True)
+def fresh_indexes():
+    review.forget_indexes()
+    yield
+    review.forget_indexes()
+
+
+def zendesk(sandbox):
+    return sandbox["zendesk"].account("acme")
+
+
+def rows(integration, **filters):
+    return RemoteRecord.objects.filter(connection=integration.target, record_type="organization", **filters)
+
+
+def zendesk_event(integration, name, org_id, key):
+    return InboundEvent.objects.create(
+        tenant=integration.tenant,
+        connection=integration.target,
+        provider="zendesk",
+        event_name=name,
+        object_type="organization",
+        object_id=str(org_id),
+        dedupe_key=key,
+    )
+
+
+def test_a_full_load_reads_every_page_into_the_mirror(setup, sandbox):
+    for number in range(230):
+        zendesk(sandbox).create_organization({"name": f"Customer {number} Ltd", "external_id": f"x-{number}"})
+    assert mirror.load(setup.target) == 230
+    assert rows(setup).count() == 230
+    row = rows(setup).get(name="Customer 7 Ltd")
+    assert row.normalised_name == "customer 7" and row.external_id == "x-7" and row.remote_updated_at
+    state = MirrorState.objects.get(connection=setup.target)
+    assert state.status == "ready" and state.loaded == 230 and state.watermark
+    pages = [e for e in sandbox["zendesk"].journal.entries(kind="request") if "/organizations.json" in e.url]
+    assert len(pages) == 3
+
+
+def test_a_second_load_marks_records_gone_from_the_target_as_deleted(setup, sandbox, clock):
+    kept = zendesk(sandbox).create_organization({"name": "Kept"})
+    gone = zendesk(sandbox).create_organization({"name": "Gone"})
+    mirror.load(setup.target)
+    zendesk(sandbox).delete_organization(gone.id)
+    clock.advance(60)
+    mirror.load(setup.target)
+    assert set(rows(setup, deleted=False).values_list("remote_id", flat=True)) == {str(kept.id)}
+    assert rows(setup, deleted=True).get().remote_id == str(gone.id)
+
+
+def test_enabling_loads_the_mirror_before_the_backlog_is_matched(setup, sandbox):
+    zendesk(sandbox).create_organization({"name": "Acme Corporation"})
+    tasks.poll_integration(setup.pk, backfill=True)
+    assert rows(setup).get().name == "Acme Corporation"
+
+
+def test_webhook_events_refresh_the_mirror_before_jobs_are_made(setup, sandbox):
+    org = zendesk(sandbox).create_organization({"name": "Acme Corporation"})
+    events.process(zendesk_event(setup, "organization.created", org.id, "e1"))
+    assert rows(setup).get().name == "Acme Corporation"
+    zendesk(sandbox).update_organization(org.id, {"name": "Acme Holdings", "external_id": "fb-1"})
+    events.process(zendesk_event(setup, "organization.name_changed", org.id, "e2"))
+    row = rows(setup).get()
+    assert (row.name, row.normalised_name, row.external_id) == ("Acme Holdings", "acme holdings", "fb-1")
+    zendesk(sandbox).delete_organization(org.id)
+    events.process(zendesk_event(setup, "organization.deleted", org.id, "e3"))
+    assert rows(setup).get().deleted
+
+
+def test_a_record_created_a_minute_ago_is_matched_without_an_api_call(setup, sandbox):
+    from syncs import engine
+
+    org = zendesk(sandbox).create_organization({"name": "Initech LLC"})
+    events.process(zendesk_event(setup, "organization.created", org.id, "e1"))
+    calls = len(sandbox["zendesk"].journal.entries(kind="request"))
+    ctx = engine.Context(None, setup)
+    assert review.match_or_review(ctx, source_type="client", source_id="1", name="Initech, Inc.") == (
+        str(org.id),
+        "exact",
+    )
+    assert len(sandbox["zendesk"].journal.entries(kind="request")) == calls
+
+
+def test_a_deleted_record_already_gone_on_the_target_is_marked_deleted(setup, sandbox):
+    org = zendesk(sandbox).create_organization({"name": "Short Lived"})
+    mirror.load(setup.target)
+    zendesk(sandbox).delete_organization(org.id)
+    events.process(zendesk_event(setup, "organization.name_changed", org.id, "late"))
+    assert rows(setup).get().deleted
+
+
+def test_polling_reads_the_incremental_export_from_the_watermark(setup, sandbox, clock):
+    org = zendesk(sandbox).create_organization({"name": "Before"})
+    mirror.load(setup.target)
+    clock.advance(120)
+    zendesk(sandbox).update_organization(org.id, {"name": "After"})
+    added = zendesk(sandbox).create_organization({"name": "Newcomer"})
+    clock.advance(120)
+    assert tasks.poll_mirrors() >= 2
+    assert rows(setup).get(remote_id=str(org.id)).name == "After"
+    assert rows(setup).get(remote_id=str(added.id)).name == "Newcomer"
+    exports = [e for e in sandbox["zendesk"].journal.entries(kind="request") if "/incremental/" in e.url]
+    assert exports and all(e.status == 200 for e in exports)
+
+
+def test_polling_a_mirror_never_loaded_loads_it_whole(setup, sandbox):
+    zendesk(sandbox).create_organization({"name": "Acme"})
+    assert mirror.poll(setup.target) == 1
+    assert MirrorState.objects.get().status == "ready"
+
+
+def test_the_mirror_is_polled_on_a_schedule():
+    assert ("poll-mirrors", "syncs.tasks.poll_mirrors", 5) in SCHEDULES
