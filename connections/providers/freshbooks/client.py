@@ -66,3 +66,60 @@ def updated_min(since) -> str:
     from zoneinfo import ZoneInfo
 
     return (since.astimezone(ZoneInfo("America/New_York")).date() - timedelta(days=1)).isoformat()
+
+
+# Accounting records the flows read (FreshBooks status fields are computed there and only ever read) ------
+
+RESOURCES = {
+    "client": ("users", "clients"),
+    "invoice": ("invoices", "invoices"),
+    "payment": ("payments", "payments"),
+    "expense": ("expenses", "expenses"),
+}
+
+
+def accounting_path(connection, kind: str, object_id=None) -> str:
+    section, collection = RESOURCES[kind]
+    path = f"/accounting/account/{connection.addresses['account_id']}/{section}/{collection}"
+    return f"{path}/{int(object_id)}" if object_id is not None else path
+
+
+def get_record(connection, kind: str, object_id, *, includes=(), integration=None) -> dict | None:
+    """One client, invoice, payment or expense (None when FreshBooks has no such record)."""
+    params = [("include[]", name) for name in includes]
+    try:
+        result = http.call(
+            connection,
+            "GET",
+            accounting_path(connection, kind, object_id),
+            params=params or None,
+            integration=integration,
+        )
+    except NotFound:
+        return None
+    return result.data["response"]["result"][kind]
+
+
+def get_invoice(connection, invoice_id, *, integration=None) -> dict | None:
+    """The invoice with its lines (`lines` only comes with include[]=lines)."""
+    return get_record(connection, "invoice", invoice_id, includes=("lines",), integration=integration)
+
+
+def list_records(
+    connection,
+    kind: str,
+    *,
+    search: dict | None = None,
+    since=None,
+    page: int = 1,
+    per_page: int = 100,
+    integration=None,
+) -> tuple[list[dict], bool]:
+    """One page of `kind` records, filtered by `search[...]` and changed since `since`; (records, more)."""
+    params = {"page": page, "per_page": per_page}
+    params.update({f"search[{name}]": value for name, value in (search or {}).items()})
+    if since is not None:
+        params["search[updated_min]"] = updated_min(since)
+    result = http.call(connection, "GET", accounting_path(connection, kind), params=params, integration=integration)
+    body = result.data["response"]["result"]
+    return body[f"{kind}s"], page < int(body.get("pages") or 1)

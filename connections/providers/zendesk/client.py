@@ -40,12 +40,124 @@ def revoke(connection) -> None:
         http.call(connection, "DELETE", "/api/v2/oauth/tokens/current.json", audit_kind="connection.revoke")
 
 
+# Organizations, their custom fields, tickets and internal notes ----------------------------------------
+
+CLOSED_STATUSES = frozenset({"solved", "closed"})
+
+
 def get_organization(connection, org_id, *, integration=None) -> dict | None:
     try:
         result = http.call(connection, "GET", f"/api/v2/organizations/{int(org_id)}.json", integration=integration)
     except NotFound:
         return None
     return result.data["organization"]
+
+
+def create_organization(connection, fields: dict, *, integration=None) -> dict:
+    body = {"organization": fields}
+    return http.call(connection, "POST", "/api/v2/organizations.json", json_body=body, integration=integration).data[
+        "organization"
+    ]
+
+
+def update_organization(connection, org_id, fields: dict, *, integration=None) -> dict:
+    """PUT semantics: the given keys overwrite (`notes`, `details`), `organization_fields` merge by key."""
+    body = {"organization": fields}
+    path = f"/api/v2/organizations/{int(org_id)}.json"
+    return http.call(connection, "PUT", path, json_body=body, integration=integration).data["organization"]
+
+
+def list_organizations(connection, *, page: int = 1, integration=None) -> tuple[list[dict], bool]:
+    result = http.call(
+        connection, "GET", "/api/v2/organizations.json", params={"page": page, "per_page": 100}, integration=integration
+    )
+    return result.data["organizations"], bool(result.data.get("next_page"))
+
+
+def organization_fields(connection, *, integration=None) -> list[dict]:
+    found, page = [], 1
+    while True:
+        result = http.call(
+            connection,
+            "GET",
+            "/api/v2/organization_fields.json",
+            params={"page": page, "per_page": 100},
+            integration=integration,
+        )
+        found += result.data["organization_fields"]
+        if not result.data.get("next_page"):
+            return found
+        page += 1
+
+
+def create_organization_field(connection, key: str, field_type: str, title: str, *, integration=None) -> dict:
+    body = {"organization_field": {"key": key, "type": field_type, "title": title}}
+    return http.call(
+        connection, "POST", "/api/v2/organization_fields.json", json_body=body, integration=integration
+    ).data["organization_field"]
+
+
+def open_tickets_of_organization(connection, org_id, *, integration=None) -> list[dict]:
+    """The organization's tickets that can still take a note (closed ones refuse updates; solved ones are done).
+
+    Zendesk offers no status filter on this list, so it is read with cursor pages of 100 and filtered here.
+    """
+    tickets, params = [], {"page[size]": 100}
+    path = f"/api/v2/organizations/{int(org_id)}/tickets.json"
+    while True:
+        data = http.call(connection, "GET", path, params=params, integration=integration).data
+        tickets += [t for t in data["tickets"] if t.get("status") not in CLOSED_STATUSES]
+        meta = data.get("meta") or {}
+        if not meta.get("has_more"):
+            return tickets
+        params = {"page[size]": 100, "page[after]": meta["after_cursor"]}
+
+
+def get_ticket(connection, ticket_id, *, integration=None) -> dict | None:
+    try:
+        return http.call(connection, "GET", f"/api/v2/tickets/{int(ticket_id)}.json", integration=integration).data[
+            "ticket"
+        ]
+    except NotFound:
+        return None
+
+
+def get_user(connection, user_id, *, integration=None) -> dict | None:
+    try:
+        return http.call(connection, "GET", f"/api/v2/users/{int(user_id)}.json", integration=integration).data["user"]
+    except NotFound:
+        return None
+
+
+def add_internal_note(connection, ticket_id, body: str, *, integration=None) -> dict:
+    """An internal note: `public` is sent as false every time, since a ticket's first comment makes it sticky."""
+    payload = {"ticket": {"comment": {"body": body, "public": False}}}
+    path = f"/api/v2/tickets/{int(ticket_id)}.json"
+    return http.call(connection, "PUT", path, json_body=payload, integration=integration).data
+
+
+def ticket_comments(connection, ticket_id, *, integration=None) -> list[dict]:
+    found, page = [], 1
+    while True:
+        data = http.call(
+            connection,
+            "GET",
+            f"/api/v2/tickets/{int(ticket_id)}/comments.json",
+            params={"page": page, "per_page": 100},
+            integration=integration,
+        ).data
+        found += data["comments"]
+        if not data.get("next_page"):
+            return found
+        page += 1
+
+
+def organizations_named(connection, name: str, *, integration=None) -> list[dict]:
+    """Exact, case-insensitive and immediate (unlike /search.json, whose index lags minutes)."""
+    result = http.call(
+        connection, "GET", "/api/v2/organizations/search.json", params={"name": name}, integration=integration
+    )
+    return result.data.get("organizations") or []
 
 
 # The mirror: every organization, page by page, and the ones changed since a moment ------------------
