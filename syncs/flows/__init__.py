@@ -1,6 +1,10 @@
 """The explicit registry of flows: one module per integration, e.g. `freshbooks_zendesk.py`."""
 
-FLOWS: dict = {}
+from syncs.flows import freshbooks_zendesk
+
+FLOWS: dict = {
+    freshbooks_zendesk.SLUG: freshbooks_zendesk.FLOW,
+}
 
 
 def flow_choices() -> list[tuple[str, str]]:

@@ -1,0 +1,362 @@
+"""FreshBooks <-> Zendesk end to end: both emulators, driven by their signed webhooks and their APIs only."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from django_scopes import scope, scopes_disabled
+
+from audit.models import AuditEvent
+from connections.models import Integration
+from connections.providers.freshbooks import webhooks as freshbooks_webhooks
+from connections.providers.zendesk import client as zendesk_client
+from connections.providers.zendesk import webhooks as zendesk_webhooks
+from connections.sandbox.oauth import Grant
+from syncs import engine, polling, review
+from syncs.flows.freshbooks_zendesk import SLUG
+from syncs.matching import normalise_name
+from syncs.models import RecordLink, RemoteRecord, ReviewItem, SyncJob
+from tests.connections.test_tokens import freshbooks_connection
+from tests.factories import ConnectionFactory, MembershipFactory
+from tests.syncs.test_engine import clock, drain  # noqa: F401 (the clock fixture)
+
+ACCOUNT = "SbX4kq"
+
+
+@pytest.fixture
+def fbzd(sandbox, tenant_a, client, clock, django_capture_on_commit_callbacks):  # noqa: F811
+    """Both sandboxes connected, the integration on, and each side's webhooks registered with the app."""
+    source = freshbooks_connection(sandbox, tenant_a, access_expires_at=timezone.now() + timedelta(days=30))
+    zendesk = sandbox["zendesk"]
+    issued = zendesk.oauth.issue_tokens(
+        Grant("ml-connector-sandbox", "read write", {"subdomain": "acme", "user_id": zendesk.account("acme").admin.id})
+    )
+    with scopes_disabled():
+        target = ConnectionFactory(
+            tenant=tenant_a,
+            provider="zendesk",
+            addresses={"subdomain": "acme"},
+            access_token=issued.access.value,
+            refresh_token=issued.refresh.value,
+            access_expires_at=timezone.now() + timedelta(days=30),
+        )
+        integration = Integration.objects.create(tenant=tenant_a, kind=SLUG, source=source, target=target, enabled=True)
+    sandbox.send_webhooks_to(client)
+    with scope(tenant=tenant_a):
+        with django_capture_on_commit_callbacks(execute=True):
+            freshbooks_webhooks.register(source)
+            sandbox.deliver()
+        zendesk_webhooks.register(target)
+        integration.refresh_from_db()
+        yield integration
+
+
+@pytest.fixture
+def flush(sandbox, clock, django_capture_on_commit_callbacks):  # noqa: F811
+    """Deliver every webhook both emulators owe the app, and run every job they cause, retries included."""
+
+    def run():
+        zendesk = sandbox["zendesk"]
+        for _ in range(50):
+            zendesk._send_events(zendesk.account("acme"))
+            with django_capture_on_commit_callbacks(execute=True):
+                sent = sandbox.deliver()
+            drain(clock, rounds=2000)
+            if not sent:
+                return
+        raise AssertionError("webhooks kept coming")
+
+    return run
+
+
+def zendesk_account(sandbox):
+    return sandbox["zendesk"].account("acme")
+
+
+def zendesk_customer(sandbox, name, tickets=1):
+    """An organization with a contact and open tickets; their creation events are not the app's business."""
+    account = zendesk_account(sandbox)
+    org = account.create_organization({"name": name})
+    person = account.create_user(
+        {"name": f"{name} contact", "email": f"help{org.id}@example.com", "organization_id": org.id}
+    )
+    opened = [
+        account.create_ticket({"subject": f"Question {n}", "comment": {"body": "Hello"}, "requester_id": person.id})
+        for n in range(tickets)
+    ]
+    account.drain_events()
+    return org, person, opened
+
+
+def mirror(integration):
+    """The Zendesk organizations as the matching mirror holds them, read through the API."""
+    page, more = 1, True
+    while more:
+        orgs, more = zendesk_client.list_organizations(integration.target, page=page)
+        for org in orgs:
+            RemoteRecord.objects.update_or_create(
+                connection=integration.target,
+                record_type="organization",
+                remote_id=str(org["id"]),
+                defaults={
+                    "tenant": integration.tenant,
+                    "name": org["name"],
+                    "normalised_name": normalise_name(org["name"]),
+                },
+            )
+        page += 1
+
+
+def fb_client(sandbox, name, **fields):
+    return sandbox["freshbooks"].create(ACCOUNT, "client", {"organization": name, "email": "ap@example.com", **fields})
+
+
+def fb_invoice(sandbox, client, cost, days_ago=0, due_in=30, **fields):
+    created = (timezone.now() - timedelta(days=days_ago)).date().isoformat()
+    return sandbox["freshbooks"].create(
+        ACCOUNT,
+        "invoice",
+        {
+            "customerid": client["id"],
+            "status": 2,
+            "create_date": created,
+            "due_offset_days": due_in,
+            "lines": [{"name": "Support plan", "qty": 1, "unit_cost": {"amount": str(cost)}}],
+            **fields,
+        },
+    )
+
+
+def notes(sandbox, ticket):
+    return [c.body for c in zendesk_account(sandbox).ticket(ticket.id).comments if not c.public]
+
+
+def public_comments(sandbox, ticket):
+    return [c.body for c in zendesk_account(sandbox).ticket(ticket.id).comments if c.public]
+
+
+def requests_to(sandbox, slug, since=0):
+    return [e for e in sandbox[slug].journal.entries(kind="request")[since:] if "/oauth" not in e.url]
+
+
+@pytest.fixture
+def acme(sandbox, fbzd, flush):
+    """The seed's example: Acme Corp in FreshBooks (Acme Corporation in Zendesk), three invoices, one paid."""
+    org, person, [ticket] = zendesk_customer(sandbox, "Acme Corporation")
+    zendesk_customer(sandbox, "Globex Industries")
+    mirror(fbzd)
+    customer = fb_client(sandbox, "Acme Corp", p_street="1 Main St", p_city="Springfield")
+    invoices = [
+        fb_invoice(sandbox, customer, "1200.00", days_ago=60, due_in=30),
+        fb_invoice(sandbox, customer, "450.00", days_ago=20, due_in=30),
+        fb_invoice(sandbox, customer, "300.00", days_ago=2, due_in=30),
+    ]
+    sandbox["freshbooks"].create(ACCOUNT, "payment", {"invoiceid": invoices[0]["id"], "amount": "1200.00"})
+    flush()
+    return {"org": org, "person": person, "ticket": ticket, "client": customer, "invoices": invoices}
+
+
+def test_the_seed_example_a_new_ticket_shows_the_last_three_invoices_payment_status_and_balance(sandbox, acme, flush):
+    account = zendesk_account(sandbox)
+    new = account.create_ticket(
+        {"subject": "When is our next invoice due?", "comment": {"body": "Hi"}, "requester_id": acme["person"].id}
+    )
+    flush()
+    [note] = notes(sandbox, new)
+    numbers = [i["invoice_number"] for i in acme["invoices"]]
+    assert all(number in note for number in numbers), note
+    assert "Outstanding balance: USD 750.00" in note
+    assert "Payment status: unpaid" in note
+    assert "Last payment: USD 1,200.00" in note
+    assert public_comments(sandbox, new) == ["Hi"], "the customer sees nothing of it"
+
+
+def test_invoices_keep_a_rewritten_summary_and_fields_on_the_organization(sandbox, acme, fbzd):
+    org = zendesk_account(sandbox).organization(acme["org"].id)
+    assert org.notes.count("=== FreshBooks billing") == 1
+    assert "Outstanding balance: USD 750.00" in org.notes
+    assert all(i["invoice_number"] in org.notes for i in acme["invoices"])
+    assert org.organization_fields["freshbooks_outstanding"] == 750.0
+    assert org.organization_fields["freshbooks_payment_status"] == "unpaid"
+    assert org.organization_fields["freshbooks_next_due"] == acme["invoices"][1]["due_date"]
+    assert "Email: ap@example.com" in org.details and "Springfield" in org.details
+    link = RecordLink.objects.get(integration=fbzd, source_type="client", target_type="organization")
+    assert link.target_id == str(acme["org"].id)
+
+
+def test_each_invoice_adds_one_internal_note_to_the_open_tickets(sandbox, acme):
+    ticket_notes = notes(sandbox, acme["ticket"])
+    assert len(ticket_notes) == 3
+    for invoice in acme["invoices"]:
+        [note] = [n for n in ticket_notes if f"freshbooks:invoice:{invoice['id']} " in n]
+        assert f"FreshBooks invoice {invoice['invoice_number']}" in note
+    paid = next(n for n in ticket_notes if f"invoice:{acme['invoices'][0]['id']} " in n)
+    assert "Status: paid" in paid and "Outstanding: USD 0.00" in paid
+
+
+def test_a_name_that_differs_from_its_organizations_is_linked_with_a_warning(acme, fbzd):
+    [warning] = AuditEvent.objects.filter(kind="match.names_differ")
+    assert warning.level == "warning" and "Acme Corporation" in warning.message
+
+
+def test_replays_and_duplicate_events_add_no_second_note(sandbox, acme, fbzd, flush, clock):  # noqa: F811
+    before_notes = notes(sandbox, acme["ticket"])
+    writes = [e for e in requests_to(sandbox, "zendesk") if e.method in ("PUT", "POST")]
+    for job in list(SyncJob.objects.filter(status="succeeded")):
+        engine.replay(job)
+    drain(clock, rounds=500)
+    clock.advance(600)  # past the webhook dedupe window: FreshBooks sends the same events again
+    for invoice in acme["invoices"]:
+        sandbox["freshbooks"].emit(ACCOUNT, "invoice.update", invoice["id"])
+    flush()
+    assert notes(sandbox, acme["ticket"]) == before_notes
+    assert [e for e in requests_to(sandbox, "zendesk") if e.method in ("PUT", "POST")] == writes
+
+
+def test_a_changed_invoice_gets_a_new_note_and_the_summary_is_rewritten_not_appended(sandbox, acme, flush):
+    invoice = acme["invoices"][1]
+    sandbox["freshbooks"].create(ACCOUNT, "payment", {"invoiceid": invoice["id"], "amount": "450.00"})
+    flush()
+    ticket_notes = [n for n in notes(sandbox, acme["ticket"]) if f"invoice:{invoice['id']} " in n]
+    assert len(ticket_notes) == 2 and "Status: paid" in ticket_notes[1]
+    org = zendesk_account(sandbox).organization(acme["org"].id)
+    assert org.notes.count("=== FreshBooks billing") == 1
+    assert "Outstanding balance: USD 300.00" in org.notes and "Last payment: USD 450.00" in org.notes
+
+
+def test_api_calls_per_invoice_event_stay_few(sandbox, acme, flush):
+    fb_since = len(sandbox["freshbooks"].journal.entries(kind="request"))
+    zd_since = len(sandbox["zendesk"].journal.entries(kind="request"))
+    fb_invoice(sandbox, acme["client"], "99.00")
+    flush()
+    freshbooks_calls = [f"{e.method} {e.url.split('?')[0]}" for e in requests_to(sandbox, "freshbooks", fb_since)]
+    zendesk_calls = [f"{e.method} {e.url.split('?')[0]}" for e in requests_to(sandbox, "zendesk", zd_since)]
+    assert len(freshbooks_calls) == 3, freshbooks_calls  # the invoice, the client's invoices, its payments
+    assert len(zendesk_calls) == 4, zendesk_calls  # the organization, its update, its tickets, one note
+
+
+def test_a_fuzzy_match_goes_to_review_and_once_linked_the_pending_notes_appear(
+    sandbox,
+    fbzd,
+    flush,
+    tenant_a,
+    django_capture_on_commit_callbacks,
+    clock,  # noqa: F811
+):
+    org, _person, [ticket] = zendesk_customer(sandbox, "Globex Industries")
+    mirror(fbzd)
+    customer = fb_client(sandbox, "Globex Industrial")
+    invoice = fb_invoice(sandbox, customer, "500.00")
+    flush()
+    assert notes(sandbox, ticket) == []
+    [item] = ReviewItem.objects.filter(status="open", source_type="client")
+    assert item.candidates[0]["record_id"] == str(org.id)
+    assert SyncJob.objects.filter(source_type="invoice", status="waiting_review").count() == 1
+    with scopes_disabled():
+        person = MembershipFactory(tenant=tenant_a, role="agent").user
+    with django_capture_on_commit_callbacks(execute=True):
+        review.link(item, str(org.id), person)
+    drain(clock, rounds=500)
+    [note] = notes(sandbox, ticket)
+    assert invoice["invoice_number"] in note
+    assert "Outstanding balance: USD 500.00" in zendesk_account(sandbox).organization(org.id).notes
+
+
+def test_a_zendesk_429_storm_and_a_freshbooks_token_expiry_mid_backfill_end_with_every_note_once(
+    sandbox,
+    fbzd,
+    clock,  # noqa: F811
+):
+    customers = []
+    for n in range(4):
+        org, _person, [ticket] = zendesk_customer(sandbox, f"Customer {n} Holdings")
+        customer = fb_client(sandbox, f"Customer {n} Holdings")
+        invoices = [fb_invoice(sandbox, customer, 100 * (k + 1), days_ago=10 - k) for k in range(2)]
+        customers.append((org, ticket, invoices))
+    sandbox["freshbooks"].outbox.reset()  # history from before the integration: only the backfill finds it
+    mirror(fbzd)
+    polling.run(fbzd, backfill=True)
+    zendesk = sandbox["zendesk"]
+    zendesk.faults.update({"rate_limit_seconds": 90, "retry_after": 30}, zendesk.clock.now())
+    for _ in range(6):
+        job = SyncJob.objects.filter(status="pending").order_by("next_attempt_at").first()
+        engine.run(job.pk)
+    sandbox["freshbooks"].oauth.expire()  # every access token the app holds stops working
+    drain(clock, rounds=2000)
+    assert any(e.status == 429 for e in zendesk.journal.entries(kind="request"))
+    assert SyncJob.objects.exclude(status="succeeded").count() == 0
+    for org, ticket, invoices in customers:
+        ticket_notes = notes(sandbox, ticket)
+        assert len(ticket_notes) == 2, ticket_notes
+        assert {i["invoice_number"] for i in invoices} == {
+            i["invoice_number"] for i in invoices if any(i["invoice_number"] in n for n in ticket_notes)
+        }
+        assert zendesk_account(sandbox).organization(org.id).notes.count("=== FreshBooks billing") == 1
+
+
+def test_expenses_of_a_client_post_like_invoices_and_those_without_one_are_skipped(sandbox, acme, flush):
+    freshbooks = sandbox["freshbooks"]
+    freshbooks.create(
+        ACCOUNT, "expense", {"vendor": "Office Supplies Co", "amount": "54.00", "categoryid": 7, "notes": "Paper"}
+    )
+    freshbooks.create(
+        ACCOUNT, "expense", {"vendor": "Train Co", "amount": "80.00", "clientid": acme["client"]["id"], "categoryid": 3}
+    )
+    flush()
+    [expense_note] = [n for n in notes(sandbox, acme["ticket"]) if "expense" in n]
+    assert "USD 80.00" in expense_note and "Train Co" in expense_note and "category #3" in expense_note
+    org = zendesk_account(sandbox).organization(acme["org"].id)
+    assert "=== FreshBooks expenses" in org.notes and "Train Co" in org.notes
+    assert "Office Supplies Co" not in org.notes
+    [skipped] = AuditEvent.objects.filter(kind="job.skipped", message__contains="has no client")
+    assert "Office Supplies Co" in skipped.message
+
+
+def test_client_changes_update_the_organization_and_a_colliding_name_goes_to_review(sandbox, acme, flush, clock):  # noqa: F811
+    freshbooks = sandbox["freshbooks"]
+    clock.advance(400)  # FreshBooks deliveries carry no id: the same event within five minutes is one delivery
+    freshbooks.update(
+        ACCOUNT, "client", acme["client"]["id"], {"email": "billing@acme.example", "p_city": "Shelbyville"}
+    )
+    flush()
+    org = zendesk_account(sandbox).organization(acme["org"].id)
+    assert org.name == "Acme Corporation", "linking renames nothing; only a rename in FreshBooks does"
+    assert "billing@acme.example" in org.details and "Shelbyville" in org.details
+    clock.advance(400)
+    freshbooks.update(ACCOUNT, "client", acme["client"]["id"], {"organization": "Acme Holdings"})
+    flush()
+    assert zendesk_account(sandbox).organization(acme["org"].id).name == "Acme Holdings"
+    clock.advance(400)
+    freshbooks.update(ACCOUNT, "client", acme["client"]["id"], {"organization": "Globex Industries"})
+    flush()
+    org = zendesk_account(sandbox).organization(acme["org"].id)
+    assert org.name == "Acme Holdings"
+    assert "billing@acme.example" in org.details
+    [item] = ReviewItem.objects.filter(status="open", source_type="client")
+    assert "collides" in item.reason
+    assert SyncJob.objects.filter(status="failed").count() == 0
+    refused = [e for e in requests_to(sandbox, "zendesk") if e.status == 422]
+    assert len(refused) == 1, "one refusal, no loop"
+
+
+def test_a_new_zendesk_organization_like_an_existing_client_is_flagged_as_a_possible_duplicate(sandbox, fbzd, flush):
+    fb_client(sandbox, "Smith & Sons")
+    flush()
+    zendesk_account(sandbox).create_organization({"name": "Smith and Sons Ltd"})
+    flush()
+    [item] = ReviewItem.objects.filter(kind="possible_duplicate")
+    assert item.source_summary["name"] == "Smith and Sons Ltd"
+    assert item.candidates[0]["name"] == "Smith & Sons"
+    zendesk_account(sandbox).create_organization({"name": "Initech"})
+    flush()
+    assert ReviewItem.objects.filter(kind="possible_duplicate").count() == 1
+
+
+def test_a_ticket_from_an_unlinked_organization_gets_no_note(sandbox, fbzd, flush):
+    _org, person, _tickets = zendesk_customer(sandbox, "Unknown Co", tickets=0)
+    ticket = zendesk_account(sandbox).create_ticket(
+        {"subject": "Hi", "comment": {"body": "Hello"}, "requester_id": person.id}
+    )
+    flush()
+    assert notes(sandbox, ticket) == []
+    assert AuditEvent.objects.filter(kind="job.skipped", message__contains="not linked").exists()
