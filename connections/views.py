@@ -23,10 +23,12 @@ def dashboard(request):
         ("Create an integration between them", integrations.exists()),
         ("Enable it", integrations.filter(enabled=True).exists()),
     ]
+    from syncs.overview import dashboard as overview
+
     return render(
         request,
         "dashboard.html",
-        {"connections": connections, "integrations": integrations, "checklist": checklist},
+        {"connections": connections, "integrations": integrations, "checklist": checklist, **overview(request.tenant)},
     )
 
 
