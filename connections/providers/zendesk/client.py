@@ -67,13 +67,6 @@ def update_organization(connection, org_id, fields: dict, *, integration=None) -
     return http.call(connection, "PUT", path, json_body=body, integration=integration).data["organization"]
 
 
-def list_organizations(connection, *, page: int = 1, integration=None) -> tuple[list[dict], bool]:
-    result = http.call(
-        connection, "GET", "/api/v2/organizations.json", params={"page": page, "per_page": 100}, integration=integration
-    )
-    return result.data["organizations"], bool(result.data.get("next_page"))
-
-
 def organization_fields(connection, *, integration=None) -> list[dict]:
     found, page = [], 1
     while True:

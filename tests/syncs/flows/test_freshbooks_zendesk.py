@@ -9,13 +9,12 @@ from django_scopes import scope, scopes_disabled
 from audit.models import AuditEvent
 from connections.models import Integration
 from connections.providers.freshbooks import webhooks as freshbooks_webhooks
-from connections.providers.zendesk import client as zendesk_client
 from connections.providers.zendesk import webhooks as zendesk_webhooks
 from connections.sandbox.oauth import Grant
 from syncs import engine, polling, review
 from syncs.flows.freshbooks_zendesk import SLUG
-from syncs.matching import normalise_name
-from syncs.models import RecordLink, RemoteRecord, ReviewItem, SyncJob
+from syncs.mirror import load as load_mirror
+from syncs.models import RecordLink, ReviewItem, SyncJob
 from tests.connections.test_tokens import freshbooks_connection
 from tests.factories import ConnectionFactory, MembershipFactory
 from tests.syncs.test_engine import clock, drain  # noqa: F401 (the clock fixture)
@@ -89,22 +88,8 @@ def zendesk_customer(sandbox, name, tickets=1):
 
 
 def mirror(integration):
-    """The Zendesk organizations as the matching mirror holds them, read through the API."""
-    page, more = 1, True
-    while more:
-        orgs, more = zendesk_client.list_organizations(integration.target, page=page)
-        for org in orgs:
-            RemoteRecord.objects.update_or_create(
-                connection=integration.target,
-                record_type="organization",
-                remote_id=str(org["id"]),
-                defaults={
-                    "tenant": integration.tenant,
-                    "name": org["name"],
-                    "normalised_name": normalise_name(org["name"]),
-                },
-            )
-        page += 1
+    """The Zendesk organizations as matching sees them (the full load that enabling an integration runs)."""
+    load_mirror(integration.target, "organization")
 
 
 def fb_client(sandbox, name, **fields):
