@@ -1,4 +1,5 @@
-"""`make demo`: seed the demo tenant, then run the web server, the worker and the sandbox until Ctrl-C.
+"""`make demo`: seed the demo tenant, then run the web server, the worker and the sandbox (seeded with a small
+company by `seed_sandbox`) until Ctrl-C.
 
 Unless SANDBOX_URL is already set, the web server and the worker are pointed at the sandbox started here, so
 the demo never reaches a real provider.
@@ -11,7 +12,7 @@ import time
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 DEMO_EMAIL = "demo@example.com"
 
@@ -51,6 +52,10 @@ class Command(BaseCommand):
             subprocess.Popen([*manage, "runserver", addr, "--noreload"], env=env),
             subprocess.Popen([*manage, "qcluster"], env=env),
         ]
+        try:
+            call_command("seed_sandbox", url=sandbox_url, stdout=self.stdout)
+        except CommandError as exc:
+            self.stderr.write(f"  the sandbox was not seeded: {exc}\n")
         try:
             while all(p.poll() is None for p in processes):
                 time.sleep(0.5)
