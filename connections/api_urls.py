@@ -3,10 +3,12 @@ from rest_framework.routers import SimpleRouter
 
 from audit.api import AuditEventViewSet
 from connections import api
+from syncs.api import JobViewSet
 
 router = SimpleRouter()
 router.register("connections", api.ConnectionViewSet, basename="api-connection")
 router.register("integrations", api.IntegrationViewSet, basename="api-integration")
 router.register("audit-events", AuditEventViewSet, basename="api-audit-event")
+router.register("jobs", JobViewSet, basename="api-job")
 
 urlpatterns = [path("me/", api.MeView.as_view(), name="api-me"), *router.urls]
