@@ -6,7 +6,6 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from audit import views as audit_views
 from connections import accounts_views, views
 from mlconnector import health
-from syncs import views as sync_views
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
@@ -20,7 +19,7 @@ urlpatterns = [
     path("connections/<uuid:uuid>/", views.connection_detail, name="connection-detail"),
     path("integrations/", views.integration_list, name="integration-list"),
     path("integrations/<uuid:uuid>/", views.integration_detail, name="integration-detail"),
-    path("review/", sync_views.review_queue, name="review-queue"),
+    path("", include("syncs.urls")),
     path("", include("syncs.job_urls")),
     path("audit/", audit_views.audit_log, name="audit-log"),
     path("audit/<uuid:uuid>/", audit_views.audit_event, name="audit-event"),
