@@ -57,6 +57,7 @@ from connections.providers.errors import Invalid, RateLimited, Retryable
 from connections.providers.freshbooks import client as freshbooks
 from connections.providers.zendesk import client as zendesk
 from syncs.flows.base import Flow, Mapped, NeedsReview, Skip, SourceRef
+from syncs.matching import DEFAULT_THRESHOLDS
 from syncs.models import RecordLink, SyncJob
 
 SLUG = "freshbooks_zendesk"
@@ -73,7 +74,25 @@ DEFAULT_OPTIONS = {
     "include_drafts": False,  # draft invoices were never sent: agents should not quote them
     "recent_invoices": 3,
     "summary_field": "notes",  # where the billing section lives: "notes" or "details"
+    "auto_link": DEFAULT_THRESHOLDS.auto_link,  # matching thresholds, read by syncs.review
+    "review": DEFAULT_THRESHOLDS.review,
 }
+
+# How the integration page shows and edits them: (option, label, kind, choices). `auto_link` and `review` are
+# the matching thresholds `syncs.review` reads from the same options.
+OPTION_FIELDS = (
+    ("invoices", "Invoices and payments: billing summary, custom fields and ticket notes", "bool", ()),
+    ("expenses", "Expenses of a client: summary section and ticket notes", "bool", ()),
+    ("clients", "Client name, e-mail and address to the organization", "bool", ()),
+    ("duplicates", "Check new Zendesk organizations against FreshBooks clients", "bool", ()),
+    ("tickets", "New tickets get the billing summary as an internal note", "bool", ()),
+    ("ticket_notes", "Invoice and expense notes on the organization's open tickets", "bool", ()),
+    ("include_drafts", "Count draft invoices (never sent to the customer)", "bool", ()),
+    ("recent_invoices", "Invoices listed in the summary", "int", ()),
+    ("summary_field", "Organization field that holds the summary", "choice", ("notes", "details")),
+    ("auto_link", "Link automatically from this fuzzy score (0-100)", "float", ()),
+    ("review", "Ask a person from this fuzzy score (0-100)", "float", ()),
+)
 
 # The organization custom fields the integration keeps, created on Zendesk when missing.
 CUSTOM_FIELDS = (
@@ -88,6 +107,45 @@ SECTION_TITLES = {"billing": "FreshBooks billing", "expenses": "FreshBooks expen
 
 def options(ctx) -> dict:
     return {**DEFAULT_OPTIONS, **(ctx.options or {})}
+
+
+def preview(chosen: dict | None = None) -> dict:
+    """What the integration writes, on made-up data, for the integration page's note format preview."""
+    opts = {**DEFAULT_OPTIONS, **(chosen or {})}
+    day = today()
+
+    def invoice(n, cost, paid, age):
+        created = date.fromordinal(day.toordinal() - age)
+        due = date.fromordinal(created.toordinal() + 30).isoformat()
+        outstanding = Decimal(cost) - Decimal(paid)
+        status = "paid" if not outstanding else ("partial" if Decimal(paid) else "sent")
+        return {
+            "id": 2000000 + n,
+            "invoice_number": f"{n:07d}",
+            "create_date": created.isoformat(),
+            "due_date": due,
+            "amount": {"amount": cost, "code": "USD"},
+            "outstanding": {"amount": str(outstanding), "code": "USD"},
+            "v3_status": status,
+            "payment_status": status if status != "sent" else "unpaid",
+            "vis_state": 0,
+            "lines": [{"name": "Support plan", "qty": "1", "unit_cost": {"amount": cost, "code": "USD"}}],
+        }
+
+    invoices = [invoice(1, "1200.00", "1200.00", 60), invoice(2, "450.00", "0", 20), invoice(3, "300.00", "0", 2)]
+    payments = [{"id": 1, "date": invoices[0]["create_date"], "amount": {"amount": "1200.00", "code": "USD"}}]
+    summary = billing_summary(
+        invoices, payments, recent=int(opts["recent_invoices"]), include_drafts=bool(opts["include_drafts"])
+    )
+    _version, note = invoice_note(invoices[2], "Acme Corp", summary)
+    return {
+        f"Organization {opts['summary_field']}": section_text("billing", summary_lines(summary)),
+        "Organization fields": json.dumps(summary_fields(summary), indent=1),
+        "Internal note on open tickets, per invoice version": note,
+        "Internal note on a new ticket": "\n".join(
+            ["FreshBooks billing for this customer", *summary_lines(summary), marker("client", 100001, "ticket-7")]
+        ),
+    }
 
 
 # Formatting: money, dates, statuses -------------------------------------------------------------------
@@ -342,6 +400,11 @@ class FreshBooksZendesk(Flow):
     )
     target_listens_to = frozenset({"organization.created", "ticket.created"})
     polled_types = ("client", "invoice", "payment", "expense")
+    default_options = DEFAULT_OPTIONS
+    option_fields = OPTION_FIELDS
+
+    def preview(self, chosen: dict | None = None) -> dict:
+        return preview(chosen)
 
     # Fetch: the full, current records, from the system each one lives on ------------------------------
 
