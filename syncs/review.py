@@ -280,14 +280,23 @@ def open_item(
     decision: MatchDecision,
     reason: str,
     candidate_type: str = "",
+    notes: dict[str, str] | None = None,
 ) -> ReviewItem:
-    """The open item for this record and kind, created or refreshed with the latest candidates."""
+    """The open item for this record and kind, created or refreshed with the latest candidates.
+
+    `notes` add a difference to some candidates (by record id), e.g. that one is linked elsewhere already.
+    """
     integration = ctx.integration
+    candidates = [_candidate_json(candidate) for candidate in decision.candidates]
+    for candidate in candidates:
+        if note := (notes or {}).get(candidate["record_id"]):
+            candidate["differs"].append(note)
+            candidate["why"] = "; ".join(part for part in (candidate["why"], note) if part)
     values = {
         "source_summary": summary,
         "target_type": target_type,
         "candidate_type": candidate_type,
-        "candidates": [_candidate_json(candidate) for candidate in decision.candidates],
+        "candidates": candidates,
         "reason": reason[:300],
     }
     lookup = {
@@ -337,11 +346,6 @@ def possible_duplicate(
     returns None when nothing looks alike. Nothing waits on it: the flow goes on.
     """
     integration, record_id = ctx.integration, str(record_id)
-    linked = set(
-        RecordLink.objects.filter(integration=integration, source_type=source_type, target_type=record_type)
-        .exclude(target_id=record_id)
-        .values_list("source_id", flat=True)
-    )
     if candidates is None:
         index = index_for(integration, source_type, connection=ctx.source)
         decision = index.match(name, emails=emails, use_email=bool(emails))
@@ -362,12 +366,23 @@ def possible_duplicate(
     alike = tuple(
         candidate
         for candidate in decision.candidates
-        if candidate.score >= index.thresholds.review
-        and candidate.record_id not in linked
-        and candidate.record_id not in dismissed
+        if candidate.score >= index.thresholds.review and candidate.record_id not in dismissed
     )
     if not alike:
         return None
+    linked = dict(
+        RecordLink.objects.filter(
+            integration=integration,
+            source_type=source_type,
+            target_type=record_type,
+            source_id__in=[candidate.record_id for candidate in alike],
+        ).values_list("source_id", "target_id")
+    )
+    notes = {
+        source_id: f"already linked to {record_type} {target_id}"
+        for source_id, target_id in linked.items()
+        if target_id != record_id
+    }
     return open_item(
         ctx,
         kind=ReviewItem.Kind.POSSIBLE_DUPLICATE,
@@ -378,6 +393,7 @@ def possible_duplicate(
         decision=MatchDecision(decision.kind, None, alike, decision.reason),
         reason=f"looks like {len(alike)} existing {source_type}(s)",
         candidate_type=source_type,
+        notes=notes,
     )
 
 
@@ -459,10 +475,25 @@ def link(item: ReviewItem, record_id: str, user) -> RecordLink:
         target_ref=f"{item.target_type}:{target_id}",
         record_id=record_id,
     )
+    settle_related(item, source_type, source_id, target_id, user)
     release_jobs(item.integration, source_type, source_id)
     if item.kind == ReviewItem.Kind.POSSIBLE_DUPLICATE:
         release_jobs(item.integration, item.source_type, item.source_id)
     return record_link
+
+
+def settle_related(item: ReviewItem, source_type: str, source_id: str, target_id: str, user) -> None:
+    """A link answers the other open questions about the same pair: the source record's match, and the
+    target record's possible duplicate."""
+    now = timezone.now()
+    others = ReviewItem.objects.filter(integration=item.integration, status=ReviewItem.Status.OPEN).exclude(pk=item.pk)
+    decided = {"status": ReviewItem.Status.LINKED, "decided_by": user, "decided_at": now, "updated_at": now}
+    others.filter(kind=ReviewItem.Kind.MATCH, source_type=source_type, source_id=source_id).update(
+        linked_record_id=target_id, **decided
+    )
+    others.filter(kind=ReviewItem.Kind.POSSIBLE_DUPLICATE, source_type=item.target_type, source_id=target_id).update(
+        linked_record_id=source_id, **decided
+    )
 
 
 @transaction.atomic

@@ -230,6 +230,34 @@ def test_a_possible_duplicate_opens_an_item_and_linking_it_links_the_source_clie
     assert (record_link.source_id, record_link.target_id, record_link.method) == ("5", "77", "manual")
 
 
+def test_a_possible_duplicate_of_a_client_linked_elsewhere_says_so(setup):
+    RecordLink.objects.create(
+        tenant=setup.tenant,
+        integration=setup,
+        source_type="client",
+        source_id="5",
+        target_type="organization",
+        target_id="70",
+        method="created",
+    )
+    item = review.possible_duplicate(
+        context(setup), record_id="77", name="Acme Corporation", candidates=[("5", "Acme Corp", [], None)]
+    )
+    assert "already linked to organization 70" in item.candidates[0]["differs"]
+
+
+def test_linking_a_possible_duplicate_answers_the_clients_open_match_too(setup, person):
+    with pytest.raises(NeedsReview) as raised:
+        match(setup, "Acme Corp", source_id="5")  # nothing mirrored yet: a person must decide
+    duplicate = review.possible_duplicate(
+        context(setup), record_id="77", name="Acme Corporation", candidates=[("5", "Acme Corp", [], None)]
+    )
+    review.link(duplicate, "5", person)
+    answered = ReviewItem.objects.get(pk=raised.value.review_item.pk)
+    assert (answered.status, answered.linked_record_id, answered.decided_by) == ("linked", "77", person)
+    assert match(setup, "Acme Corp", source_id="5") == ("77", "manual")
+
+
 def test_nothing_alike_opens_no_possible_duplicate(setup):
     assert (
         review.possible_duplicate(context(setup), record_id="77", name="Acme", candidates=[("6", "Umbrella")]) is None
