@@ -345,3 +345,44 @@ def test_a_ticket_from_an_unlinked_organization_gets_no_note(sandbox, fbzd, flus
     flush()
     assert notes(sandbox, ticket) == []
     assert AuditEvent.objects.filter(kind="job.skipped", message__contains="not linked").exists()
+
+
+def test_the_demo_company_backfills_into_notes_warnings_and_review_items(sandbox, fbzd, clock, monkeypatch):  # noqa: F811
+    """`seed_sandbox`'s company, processed as enabling the integration does: mirror, then the backlog."""
+    import json
+
+    from django.core.management import call_command
+
+    from connections.management.commands import seed_sandbox
+    from connections.sandbox.base import Request
+    from syncs import tasks
+
+    def control(self, method, slug, action, body=None):
+        answer = sandbox[slug].handle_control(
+            Request(method, action, "", {"Content-Type": "application/json"}, json.dumps(body or {}).encode())
+        )
+        assert answer.status < 400, answer.body
+        return json.loads(answer.body)
+
+    monkeypatch.setattr(seed_sandbox.Command, "control", control)
+    monkeypatch.setattr(seed_sandbox.Command, "wait_for_sandbox", lambda self, wait: None)
+    call_command("seed_sandbox")
+    sandbox["freshbooks"].outbox.reset()
+    zendesk_account(sandbox).drain_events()
+    tasks.poll_integration(fbzd.pk, backfill=True)
+    drain(clock, rounds=3000)
+    account = zendesk_account(sandbox)
+    orgs = {o.name: o for o in account.organizations.values()}
+    assert "Outstanding balance" in orgs["Acme Corporation"].notes
+    assert "Outstanding balance" in orgs["Smith and Sons Ltd"].notes
+    assert AuditEvent.objects.filter(kind="match.names_differ", message__contains="Acme Corporation").exists()
+    open_items = {i.source_summary["name"] for i in ReviewItem.objects.filter(status="open")}
+    assert {"Globex Industrial", "Gringotts Advisory", "Oceanic Travel", "Blue Sun Trading"} <= open_items
+    assert orgs["Globex Industries"].notes is None, "nothing is written before a person decides"
+    linked = [o for o in orgs.values() if o.notes]
+    assert len(linked) == len(orgs) - 1
+    for org in linked:
+        for ticket in account.tickets_of_organization(org.id):
+            ticket_notes = [c.body for c in ticket.comments if not c.public]
+            assert len([n for n in ticket_notes if "FreshBooks invoice" in n]) == 3, (org.name, ticket_notes)
+    assert SyncJob.objects.filter(status="failed").count() == 0
