@@ -6,6 +6,11 @@ downloads a browser of its own: it launches CHROMIUM (default /usr/bin/chromium,
 
 import os
 import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 
@@ -47,17 +52,76 @@ def browser():
         del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
 
 
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call":
+        item.failed_call = report.failed
+
+
 @pytest.fixture
-def new_page(browser):
-    """Pages in fresh browser contexts (separate cookies: separate people)."""
-    contexts = []
+def new_page(browser, request):
+    """Pages in fresh browser contexts (separate cookies: separate people); a screenshot of each on failure."""
+    contexts, pages = [], []
 
     def make():
-        context = browser.new_context()
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
         context.set_default_timeout(15_000)
         contexts.append(context)
-        return context.new_page()
+        pages.append(context.new_page())
+        return pages[-1]
 
     yield make
+    if getattr(request.node, "failed_call", False):
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        for n, page in enumerate(pages):
+            page.screenshot(path=str(SCREENSHOTS / f"failed-{request.node.name}-{n}.png"), full_page=True)
     for context in contexts:
         context.close()
+
+
+def screenshot(page, name: str) -> None:
+    """The page at the end of a journey, for docs/screenshots/ (referenced from the README)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def sandbox_server(settings):
+    """`manage.py sandbox` on a free port, the live server pointed at it (SANDBOX_URL), as `make demo` does."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    root = Path(__file__).resolve().parents[2]
+    process = subprocess.Popen(
+        [sys.executable, str(root / "manage.py"), "sandbox", "--port", str(port)],
+        env={**os.environ, "SANDBOX_URL": url},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            pytest.fail("the sandbox server did not start")
+        settings.SANDBOX_URL = url
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
