@@ -665,7 +665,7 @@ class FreshBooksZendesk(Flow):
                 # Released with the client's link (see release_waiting_jobs).
                 SyncJob.objects.filter(pk=ctx.job.pk).update(result={"waiting_for": f"client:{client_id}"})
             raise
-        if target_id:
+        if target_id and not (ctx.job and ctx.job.dry_run):
             save_link(ctx, "client", client_id, "organization", target_id, "", method)
             self.warn_if_names_differ(ctx, client_name(client), target_id)
         return target_id, method

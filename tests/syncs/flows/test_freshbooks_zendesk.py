@@ -386,3 +386,29 @@ def test_the_demo_company_backfills_into_notes_warnings_and_review_items(sandbox
             ticket_notes = [c.body for c in ticket.comments if not c.public]
             assert len([n for n in ticket_notes if "FreshBooks invoice" in n]) == 3, (org.name, ticket_notes)
     assert SyncJob.objects.filter(status="failed").count() == 0
+
+
+def test_a_dry_run_of_an_invoice_says_what_it_would_write_and_writes_nothing(sandbox, fbzd, flush, clock):  # noqa: F811
+    zendesk_customer(sandbox, "Initech")
+    mirror(fbzd)
+    fbzd.enabled = False
+    fbzd.save()
+    invoice = fb_invoice(sandbox, fb_client(sandbox, "Initech"), "250.00")
+    flush()
+    fbzd.enabled = True
+    fbzd.save()
+    job = SyncJob.objects.create(
+        tenant=fbzd.tenant,
+        integration=fbzd,
+        trigger="manual",
+        status="failed",
+        source_type="invoice",
+        source_id=str(invoice["id"]),
+    )
+    dry = engine.replay(job, dry_run=True)
+    writes = [e for e in requests_to(sandbox, "zendesk") if e.method in ("PUT", "POST")]
+    drain(clock, rounds=50)
+    dry.refresh_from_db()
+    assert dry.result["outcome"] == "dry run" and "USD 250.00" in dry.result["payload"]["section"]["text"]
+    assert [e for e in requests_to(sandbox, "zendesk") if e.method in ("PUT", "POST")] == writes
+    assert not RecordLink.objects.filter(integration=fbzd, source_type="client").exists()
