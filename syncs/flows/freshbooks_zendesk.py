@@ -662,13 +662,33 @@ class FreshBooksZendesk(Flow):
             )
         except NeedsReview:
             if ctx.job is not None and ctx.job.source_type != "client":
-                # Released with the client's link (see release_waiting_jobs).
-                SyncJob.objects.filter(pk=ctx.job.pk).update(result={"waiting_for": f"client:{client_id}"})
+                self.wait_for_client(ctx, client_id)
             raise
         if target_id and not (ctx.job and ctx.job.dry_run):
             save_link(ctx, "client", client_id, "organization", target_id, "", method)
             self.warn_if_names_differ(ctx, client_name(client), target_id)
         return target_id, method
+
+    def wait_for_client(self, ctx, client_id) -> None:
+        """This job waits for the client's review; a waiting job of the client itself is what the decision
+        releases, and its link (or the organization it creates) releases this one (`release_waiting_jobs`)."""
+        SyncJob.objects.filter(pk=ctx.job.pk).update(result={"waiting_for": f"client:{client_id}"})
+        active = (SyncJob.Status.PENDING, SyncJob.Status.RUNNING, SyncJob.Status.WAITING_REVIEW)
+        client_jobs = SyncJob.objects.filter(
+            integration=ctx.integration, source_type="client", source_id=str(client_id), status__in=active
+        )
+        if not client_jobs.exists():
+            SyncJob.objects.create(
+                tenant=ctx.integration.tenant,
+                integration=ctx.integration,
+                event=ctx.job.event,
+                trigger=SyncJob.Trigger.MANUAL,
+                source_type="client",
+                source_id=str(client_id),
+                status=SyncJob.Status.WAITING_REVIEW,
+                last_error_type="NeedsReview",
+                last_error_message=f"Waits for a person to decide which organization client {client_id} is.",
+            )
 
     def warn_if_names_differ(self, ctx, name: str, org_id) -> None:
         """'Acme Corp' linked to 'Acme Corporation' is right, but a person may want to know (seed 000)."""
@@ -699,19 +719,27 @@ class FreshBooksZendesk(Flow):
         if linked and linked.target_id != target_id:
             target_id = linked.target_id  # a person re-linked the client since this record was written
         if target_id is None:
-            created = zendesk.create_organization(
-                ctx.target,
-                {"name": payload.get("name") or f"FreshBooks client {client_id}"},
-                integration=ctx.integration,
-            )
-            target_id = str(created["id"])
-            save_link(ctx, "client", client_id, "organization", target_id, "", RecordLink.Method.CREATED)
+            target_id = self.create_organization(ctx, client_id, payload.get("name"))
         with OrganizationLock(ctx, target_id):
             self.write_organization(ctx, target_id, payload)
             if payload["note"]:
                 for ticket in zendesk.open_tickets_of_organization(ctx.target, target_id, integration=ctx.integration):
                     self.post_note_once(ctx, ticket["id"], payload["note"])
         return target_id
+
+    def create_organization(self, ctx, client_id, name: str | None) -> str:
+        """A person chose "create new" for this client: one organization, whichever of its jobs gets here first."""
+        with OrganizationLock(ctx, f"client-{client_id}"):
+            linked = link_of(ctx, "client", client_id, "organization")
+            if linked:
+                return linked.target_id
+            if not name:
+                client = freshbooks.get_record(ctx.source, "client", client_id, integration=ctx.integration) or {}
+                name = client_name(client) if client else f"FreshBooks client {client_id}"
+            fields = {"name": name, "external_id": f"freshbooks:client:{client_id}"}
+            created = zendesk.create_or_update_organization(ctx.target, fields, integration=ctx.integration)
+            save_link(ctx, "client", client_id, "organization", created["id"], "", RecordLink.Method.CREATED)
+            return str(created["id"])
 
     def write_organization(self, ctx, org_id: str, payload: dict) -> None:
         """Replace the managed section, set the custom fields and (for a client) the name, in one PUT, unless

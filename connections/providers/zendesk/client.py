@@ -53,11 +53,12 @@ def get_organization(connection, org_id, *, integration=None) -> dict | None:
     return result.data["organization"]
 
 
-def create_organization(connection, fields: dict, *, integration=None) -> dict:
+def create_or_update_organization(connection, fields: dict, *, integration=None) -> dict:
+    """Matched on `external_id` (never on name), so creating with an external id of ours is idempotent: a
+    retry after a lost answer finds the organization instead of making a second one."""
     body = {"organization": fields}
-    return http.call(connection, "POST", "/api/v2/organizations.json", json_body=body, integration=integration).data[
-        "organization"
-    ]
+    path = "/api/v2/organizations/create_or_update.json"
+    return http.call(connection, "POST", path, json_body=body, integration=integration).data["organization"]
 
 
 def update_organization(connection, org_id, fields: dict, *, integration=None) -> dict:

@@ -412,3 +412,29 @@ def test_a_dry_run_of_an_invoice_says_what_it_would_write_and_writes_nothing(san
     assert dry.result["outcome"] == "dry run" and "USD 250.00" in dry.result["payload"]["section"]["text"]
     assert [e for e in requests_to(sandbox, "zendesk") if e.method in ("PUT", "POST")] == writes
     assert not RecordLink.objects.filter(integration=fbzd, source_type="client").exists()
+
+
+def test_create_new_makes_one_organization_and_the_invoices_notes_follow(
+    sandbox,
+    fbzd,
+    flush,
+    tenant_a,
+    django_capture_on_commit_callbacks,
+    clock,  # noqa: F811
+):
+    mirror(fbzd)
+    customer = fb_client(sandbox, "Oceanic Travel")
+    sandbox["freshbooks"].outbox.reset()  # only the invoice's event arrives: its job asks about the client
+    invoice = fb_invoice(sandbox, customer, "640.00")
+    flush()
+    [item] = ReviewItem.objects.filter(status="open", source_type="client")
+    with scopes_disabled():
+        person = MembershipFactory(tenant=tenant_a, role="admin").user
+    with django_capture_on_commit_callbacks(execute=True):
+        review.create_new(item, person)
+    drain(clock, rounds=500)
+    flush()
+    [org] = [o for o in zendesk_account(sandbox).organizations.values() if o.name == "Oceanic Travel"]
+    assert org.external_id == f"freshbooks:client:{customer['id']}"
+    assert invoice["invoice_number"] in org.notes
+    assert SyncJob.objects.exclude(status="succeeded").count() == 0
