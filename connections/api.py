@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -145,6 +145,16 @@ class IntegrationSerializer(serializers.ModelSerializer):
         return Integration.objects.create(tenant=self.context["request"].tenant, **validated_data)
 
 
+class FitCheckSerializer(serializers.Serializer):
+    uuid = serializers.UUIDField()
+    status = serializers.CharField()
+    progress = serializers.DictField()
+    report = serializers.DictField()
+    error = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    finished_at = serializers.DateTimeField()
+
+
 class IntegrationViewSet(
     TenantScopedMixin,
     mixins.ListModelMixin,
@@ -188,3 +198,19 @@ class IntegrationViewSet(
     def perform_destroy(self, instance):
         instance.delete()
         self._record("deleted", instance)
+
+    @extend_schema(request=None, responses=FitCheckSerializer)
+    @action(detail=True, methods=["get", "post"], url_path="fit-check")
+    def fit_check(self, request, uuid=None):
+        """GET: the latest fit check (404 when none ran). POST (owners and admins): run a new one in the
+        background; poll GET for its progress and report. Nothing is written to either system."""
+        from syncs import fitcheck
+        from syncs.models import FitCheck
+
+        integration = self.get_object()
+        if request.method == "POST":
+            return Response(FitCheckSerializer(fitcheck.start(integration, request.user)).data, status=202)
+        check = FitCheck.objects.filter(integration=integration).first()
+        if check is None:
+            raise NotFound("No fit check has run for this integration.")
+        return Response(FitCheckSerializer(check).data)

@@ -19,12 +19,14 @@ import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from connections.providers.errors import ProviderError
+from connections.providers.freshbooks import client as freshbooks
 from connections.providers.zendesk import client as zendesk
 from syncs.matching import normalise_name
 from syncs.models import MirrorState, RemoteRecord
@@ -84,8 +86,41 @@ def _zendesk_row(organization: dict) -> dict:
     }
 
 
+def _freshbooks_pages(connection, since: datetime | None = None) -> Iterator[list[dict]]:
+    page, more = 1, True
+    while more:
+        clients, more = freshbooks.list_records(connection, "client", since=since, page=page)
+        yield clients
+        page += 1
+
+
+def _freshbooks_fetch(connection, remote_id: str) -> dict | None:
+    return freshbooks.get_record(connection, "client", remote_id)
+
+
+def _freshbooks_row(client: dict) -> dict:
+    person = " ".join(part for part in (client.get("fname"), client.get("lname")) if part)
+    updated = parse_datetime(client.get("updated") or "")
+    if updated is not None and timezone.is_naive(updated):
+        updated = timezone.make_aware(updated, FRESHBOOKS_ZONE)
+    return {
+        "remote_id": str(client["id"]),
+        "name": client.get("organization") or person or client.get("email") or "",
+        "emails": [client["email"]] if client.get("email") else [],
+        "external_id": None,
+        "summary": {"person": person, "phone": client.get("bus_phone") or client.get("mob_phone") or ""},
+        "remote_updated_at": updated,
+        "deleted": client.get("vis_state", 0) != 0,
+    }
+
+
+# FreshBooks writes `updated` without a zone, in US Eastern time.
+FRESHBOOKS_ZONE = ZoneInfo("America/New_York")
+
 SOURCES: dict[tuple[str, str], Source] = {
     ("zendesk", "organization"): Source(_zendesk_pages, _zendesk_fetch, _zendesk_changes, _zendesk_row),
+    # The source side, for the fit check and the reverse (possible duplicate) check.
+    ("freshbooks", "client"): Source(_freshbooks_pages, _freshbooks_fetch, _freshbooks_pages, _freshbooks_row),
 }
 
 # Webhook events that say a mirrored record changed: (provider, event name) -> record type.
@@ -94,6 +129,9 @@ EVENTS = {
     ("zendesk", "organization.name_changed"): "organization",
     ("zendesk", "organization.external_id_changed"): "organization",
     ("zendesk", "organization.deleted"): "organization",
+    ("freshbooks", "client.create"): "client",
+    ("freshbooks", "client.update"): "client",
+    ("freshbooks", "client.delete"): "client",
 }
 
 
@@ -136,8 +174,11 @@ def _save_state(state: MirrorState, **fields) -> None:
     MirrorState.objects.filter(pk=state.pk).update(**fields, updated_at=timezone.now())
 
 
-def load(connection, record_type: str = "organization") -> int:
-    """Read every record page by page into the mirror; rows not seen are marked deleted. Returns the count."""
+def load(connection, record_type: str = "organization", progress: Callable[[int], None] | None = None) -> int:
+    """Read every record page by page into the mirror; rows not seen are marked deleted. Returns the count.
+
+    `progress`, if given, is called with the number of records read so far after each page.
+    """
     source = source_for(connection, record_type)
     if source is None:
         raise ValueError(f"No mirror for {connection.provider} {record_type} records.")
@@ -153,6 +194,8 @@ def load(connection, record_type: str = "organization") -> int:
                     seen.add(fields["remote_id"])
                     store(connection, record_type, fields)
             _save_state(state, loaded=len(seen))
+            if progress:
+                progress(len(seen))
     except ProviderError as exc:
         _save_state(state, status=MirrorState.Status.FAILED, last_error=str(exc))
         raise
@@ -210,8 +253,9 @@ def is_mirrored(connection, record_type: str) -> bool:
 def poll(connection, record_type: str = "organization") -> int:
     """Mirror what changed since the watermark (the provider's incremental export); returns the count.
 
-    Without a watermark (never loaded) it does a full load instead. The watermark stays at least a minute
-    in the past, which Zendesk requires; the overlap is harmless, storing a record twice changes nothing.
+    Without a watermark (never loaded) it does a full load instead. Each poll asks from at least a minute
+    before the previous one began (Zendesk refuses a younger start), so consecutive windows overlap; storing
+    a record twice changes nothing.
     """
     source = source_for(connection, record_type)
     if source is None or source.changes is None:
@@ -219,26 +263,26 @@ def poll(connection, record_type: str = "organization") -> int:
     state = state_of(connection, record_type)
     if state.watermark is None:
         return load(connection, record_type)
-    since = min(state.watermark, timezone.now() - MIN_EXPORT_AGE)
-    newest, count = since, 0
-    for page in source.changes(connection, since):
+    started = timezone.now()
+    count = 0
+    for page in source.changes(connection, min(state.watermark, started) - MIN_EXPORT_AGE):
         with transaction.atomic():
             for record in page:
-                fields = source.row(record)
-                store(connection, record_type, fields)
-                if fields.get("remote_updated_at"):
-                    newest = max(newest, fields["remote_updated_at"])
+                store(connection, record_type, source.row(record))
                 count += 1
-    _save_state(state, watermark=max(newest, since))
+    _save_state(state, watermark=started)
     return count
 
 
 def connections_to_poll() -> list[tuple[int, str]]:
-    """(connection pk, record type) of every mirror worth polling: targets of enabled integrations."""
+    """(connection pk, record type) of every mirror worth polling: loaded ones, and targets of enabled
+    integrations (loaded on their first poll if enabling did not)."""
     from django_scopes import scopes_disabled
 
     from connections.models import Integration
 
     with scopes_disabled():
+        loaded = MirrorState.objects.filter(watermark__isnull=False).values_list("connection_id", "record_type")
         targets = Integration.objects.filter(enabled=True).values_list("target_id", "target__provider").distinct()
-        return sorted({(pk, kind) for pk, provider in targets for (p, kind) in SOURCES if p == provider})
+        wanted = {(pk, kind) for pk, provider in targets for (p, kind) in SOURCES if p == provider}
+        return sorted(wanted | set(loaded))

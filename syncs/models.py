@@ -308,3 +308,42 @@ class MirrorState(models.Model):
 
     def __str__(self):
         return f"{self.connection_id} {self.record_type}: {self.status}"
+
+
+class FitCheck(models.Model):
+    """ "Ping your real systems, and see if we fit": how every source customer would match, written nowhere.
+
+    Runs in the background for an integration (typically not enabled yet); `progress` is
+    {"step", "steps", "label", "done", "total"} while it runs, `report` the outcome (see syncs.fitcheck).
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    tenant = models.ForeignKey("connections.Tenant", on_delete=models.CASCADE, related_name="fit_checks")
+    integration = models.ForeignKey("connections.Integration", on_delete=models.CASCADE, related_name="fit_checks")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    progress = models.JSONField(default=dict, blank=True)
+    report = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedManager(tenant="tenant")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"Fit check of {self.integration_id} ({self.status})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)

@@ -31,6 +31,15 @@ def run_job(job_pk: int) -> str | None:
         return engine.run(job_pk)
 
 
+def run_due(integration_pk: int) -> int:
+    with scopes_disabled():
+        tenant = Integration.objects.filter(pk=integration_pk).values_list("tenant", flat=True).first()
+    if tenant is None:
+        return 0
+    with scope(tenant=tenant):
+        return engine.run_due(integration_pk)
+
+
 def sweep() -> dict:
     return engine.sweep()
 
@@ -89,3 +98,18 @@ def poll_mirrors() -> int:
             except ProviderError as exc:
                 logger.warning("polling the mirror of %s failed: %s", connection.uuid, exc)
     return count
+
+
+def run_fit_check(check_pk: int) -> str | None:
+    from syncs import fitcheck
+    from syncs.models import FitCheck
+
+    with scopes_disabled():
+        check = FitCheck.objects.select_related("tenant", "integration__source", "integration__target").filter(
+            pk=check_pk
+        )
+        check = check.first()
+    if check is None:
+        return None
+    with scope(tenant=check.tenant):
+        return fitcheck.run(check).status

@@ -1,4 +1,4 @@
-"""The review queue and record links."""
+"""The review queue, record links and the fit check."""
 
 from django.urls import path
 
@@ -14,4 +14,6 @@ urlpatterns = [
     path("review/<uuid:uuid>/link/", views.review_link, name="review-link"),
     path("review/<uuid:uuid>/create/", views.review_create, name="review-create"),
     path("review/<uuid:uuid>/dismiss/", views.review_dismiss, name="review-dismiss"),
+    path("integrations/<uuid:uuid>/fit-check/", views.fit_check, name="fit-check"),
+    path("integrations/<uuid:uuid>/fit-check/run/", views.fit_check_start, name="fit-check-start"),
 ]

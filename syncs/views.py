@@ -14,12 +14,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
-from django_htmx.http import trigger_client_event
+from django_htmx.http import HttpResponseStopPolling, trigger_client_event
 
 from connections.models import Integration
 from connections.tenancy import get_object_for_tenant, tenant_required
-from syncs import mirror, review
-from syncs.models import MirrorState, RecordLink, RemoteRecord, ReviewItem
+from syncs import fitcheck, mirror, review
+from syncs.models import FitCheck, MirrorState, RecordLink, RemoteRecord, ReviewItem
 
 PAGE_SIZE = 50
 
@@ -191,3 +191,39 @@ def load_mirror(request, uuid):
     async_task("syncs.tasks.load_mirror", integration.target_id)
     messages.success(request, f"Reloading the records of {integration.target.label}; matching uses them when done.")
     return redirect("review-queue")
+
+
+# The fit check --------------------------------------------------------------------------------------------
+
+
+def fit_context(request, integration) -> dict:
+    check = FitCheck.objects.filter(integration=integration).select_related("requested_by").first()
+    return {"integration": integration, "check": check}
+
+
+@tenant_required
+@vary_on_headers("HX-Request")
+def fit_check(request, uuid):
+    """The latest fit check of an integration; while it runs, htmx polls its progress."""
+    integration = get_object_for_tenant(
+        Integration.objects.select_related("source", "target"), request.tenant, uuid=uuid
+    )
+    context = fit_context(request, integration)
+    if request.htmx and not request.htmx.history_restore_request:
+        response = render(request, "syncs/_fit_check.html", context)
+        return response if context["check"] is None or not context["check"].finished else stop_polling(response)
+    return render(request, "syncs/fit_check.html", context)
+
+
+def stop_polling(response):
+    response.status_code = HttpResponseStopPolling.status_code
+    return response
+
+
+@tenant_required(manage=True)
+@require_POST
+def fit_check_start(request, uuid):
+    integration = get_object_for_tenant(Integration, request.tenant, uuid=uuid)
+    fitcheck.start(integration, request.user)
+    messages.success(request, "The fit check is running; this page shows its progress.")
+    return redirect("fit-check", uuid=integration.uuid)

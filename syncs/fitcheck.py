@@ -1,0 +1,157 @@
+"""The fit check: "ping your real systems, and see if we fit", before an integration is enabled.
+
+It loads both sides into the mirror (the source's customers and the target's records), then matches every
+source customer the way the flow would, and reports how each would go: already linked by a person, exact,
+fuzzy (with its score), waiting for a person (uncertain or ambiguous), or without any candidate. It writes
+nothing to either system and opens no review item; a sample of source customers is fetched and mapped to
+show what the first writes would look like. It runs as a background task, saving its progress as it goes,
+and can be re-run after links are fixed.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from syncs import mirror, review
+from syncs.engine import Context
+from syncs.flows import FLOWS
+from syncs.flows.base import SourceRef
+from syncs.matching import MatchKind
+from syncs.models import FitCheck, RecordLink, RemoteRecord
+
+OUTCOME = {
+    MatchKind.MANUAL: "linked",
+    MatchKind.ALIAS: "linked",
+    MatchKind.EXTERNAL_ID: "exact",
+    MatchKind.EMAIL: "exact",
+    MatchKind.NAME: "exact",
+    MatchKind.FUZZY: "fuzzy",
+    MatchKind.REVIEW: "review",
+    MatchKind.AMBIGUOUS: "ambiguous",
+    MatchKind.NONE: "none",
+}
+OUTCOMES = ("linked", "exact", "fuzzy", "review", "ambiguous", "none")
+SOURCE_TYPE, TARGET_TYPE = "client", "organization"
+STEPS = 3
+LISTED = 500  # customers listed one by one in the report; the counts cover all of them
+SAMPLES = 3
+
+
+def start(integration, user=None) -> FitCheck:
+    """Queue a fit check of `integration` (after the current transaction commits)."""
+    from django_q.tasks import async_task
+
+    check = FitCheck.objects.create(
+        tenant=integration.tenant,
+        integration=integration,
+        requested_by=user if getattr(user, "is_authenticated", False) else None,
+        progress={"step": 0, "steps": STEPS, "label": "Waiting to start", "done": 0, "total": None},
+    )
+    transaction.on_commit(lambda: async_task("syncs.tasks.run_fit_check", check.pk, task_name=f"fit-{check.pk}"))
+    return check
+
+
+def _progress(check: FitCheck, step: int, label: str, done: int = 0, total: int | None = None) -> None:
+    check.progress = {"step": step, "steps": STEPS, "label": label, "done": done, "total": total}
+    FitCheck.objects.filter(pk=check.pk).update(progress=check.progress)
+
+
+def run(check: FitCheck) -> FitCheck:
+    """Load both sides, match every source customer, and store the report."""
+    integration = check.integration
+    FitCheck.objects.filter(pk=check.pk).update(status=FitCheck.Status.RUNNING)
+    try:
+        source_label = f"Reading {integration.source.provider_name} customers"
+        _progress(check, 1, source_label)
+        sources = mirror.load(integration.source, SOURCE_TYPE, progress=lambda n: _progress(check, 1, source_label, n))
+        target_label = f"Reading {integration.target.provider_name} records"
+        _progress(check, 2, target_label)
+        targets = mirror.load(integration.target, TARGET_TYPE, progress=lambda n: _progress(check, 2, target_label, n))
+        report = match_all(check, integration, sources=sources, targets=targets)
+        report["samples"] = samples(integration, report["customers"])
+    except Exception as exc:
+        FitCheck.objects.filter(pk=check.pk).update(
+            status=FitCheck.Status.FAILED, error=f"{type(exc).__name__}: {exc}", finished_at=timezone.now()
+        )
+        check.refresh_from_db()
+        return check
+    FitCheck.objects.filter(pk=check.pk).update(status=FitCheck.Status.DONE, report=report, finished_at=timezone.now())
+    check.refresh_from_db()
+    return check
+
+
+def match_all(check: FitCheck, integration, *, sources: int, targets: int) -> dict:
+    """Every mirrored source customer through the integration's match index; nothing is written or opened."""
+    index = review.index_for(integration, TARGET_TYPE)
+    links = dict(
+        RecordLink.objects.filter(
+            integration=integration, source_type=SOURCE_TYPE, target_type=TARGET_TYPE
+        ).values_list("source_id", "target_id")
+    )
+    customers = RemoteRecord.objects.filter(
+        connection=integration.source, record_type=SOURCE_TYPE, deleted=False
+    ).order_by("name", "remote_id")
+    total = customers.count()
+    counts = dict.fromkeys(OUTCOMES, 0)
+    listed = []
+    label = "Matching"
+    for done, customer in enumerate(customers.iterator(chunk_size=2000), start=1):
+        decision = index.match(
+            customer.name,
+            emails=customer.emails,
+            external_id=None,
+            linked_record_id=links.get(customer.remote_id),
+        )
+        outcome = OUTCOME[decision.kind]
+        counts[outcome] += 1
+        if len(listed) < LISTED:
+            best = decision.candidate or (decision.candidates[0] if decision.candidates else None)
+            listed.append(
+                {
+                    "id": customer.remote_id,
+                    "name": customer.name,
+                    "outcome": outcome,
+                    "target_id": decision.candidate.record_id if decision.candidate else None,
+                    "best": {"record_id": best.record_id, "name": best.name, "score": best.score} if best else None,
+                    "reason": decision.reason,
+                }
+            )
+        if done % 200 == 0 or done == total:
+            _progress(check, 3, label, done, total)
+    linked = counts["linked"] + counts["exact"] + counts["fuzzy"]
+    return {
+        "sources": sources,
+        "targets": targets,
+        "counts": counts,
+        "would_update": linked,
+        "would_wait": counts["review"] + counts["ambiguous"] + counts["none"],
+        "likely_new": counts["none"],
+        "customers": listed,
+        "listed": len(listed),
+        "total": total,
+    }
+
+
+def samples(integration, customers: list[dict]) -> list[dict]:
+    """What the first writes would look like: a few customers fetched and mapped by the flow (reads only)."""
+    flow = FLOWS.get(integration.kind)
+    if flow is None:
+        return []
+    chosen = [c for c in customers if c["outcome"] in ("exact", "fuzzy", "linked")][:2]
+    chosen += [c for c in customers if c["outcome"] == "none"][: SAMPLES - len(chosen)]
+    ctx = Context(None, integration)
+    found = []
+    for customer in chosen:
+        action = "update" if customer["target_id"] else "create (after a person confirms)"
+        sample = {"customer": customer["name"], "action": action, "target_id": customer["target_id"]}
+        try:
+            record = flow.fetch(ctx, SourceRef(SOURCE_TYPE, customer["id"]))
+            mapped = flow.map(ctx, record) if record is not None else None
+        except Exception as exc:  # a sample is an illustration; a flow that cannot map it says why
+            sample["note"] = f"{type(exc).__name__}: {exc}"
+        else:
+            if mapped is not None:
+                sample.update(target_type=mapped.target_type, summary=mapped.summary, payload=mapped.payload)
+        found.append(sample)
+    return found
