@@ -1,0 +1,45 @@
+"""The demo's story, end to end through both emulators: "Acme Corp" in FreshBooks, "Acme Corporation" made by
+hand in Zendesk, and a person who resolves the review item in the browser."""
+
+# ruff: noqa: F811 - the flow tests' fixtures are imported by name
+
+from django_scopes import scopes_disabled
+
+from syncs import review
+from syncs.models import RecordLink, RemoteRecord, ReviewItem, SyncJob
+from tests.factories import MembershipFactory
+from tests.syncs.flows.test_freshbooks_zendesk import (  # noqa: F401
+    clock,
+    fb_client,
+    fbzd,
+    flush,
+    mirror,
+    zendesk_account,
+)
+
+
+def test_a_person_resolves_acme_corp_and_acme_corporation_in_the_browser(fbzd, flush, sandbox, client):
+    review.forget_indexes()
+    mirror(fbzd)
+    acme = fb_client(sandbox, "Acme Corp")
+    flush()
+    org = zendesk_account(sandbox).create_organization({"name": "Acme Corporation"})
+    flush()
+    assert RemoteRecord.objects.get(remote_id=str(org.id)).name == "Acme Corporation"  # mirrored from the webhook
+
+    with scopes_disabled():
+        agent = MembershipFactory(tenant=fbzd.tenant, role="agent").user
+    client.force_login(agent)
+    page = client.get("/review/").content.decode()
+    assert "Acme Corporation" in page and "Acme Corp" in page
+    item = ReviewItem.objects.filter(status="open").order_by("-id").first()
+    record_id = str(acme["id"]) if item.kind == "possible_duplicate" else str(org.id)
+    response = client.post(f"/review/{item.uuid}/link/", {"record_id": record_id}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200 and "queue-changed" in response["HX-Trigger"]
+
+    flush()
+    assert not ReviewItem.objects.filter(status="open").exists()
+    link = RecordLink.objects.get(source_type="client", source_id=str(acme["id"]), target_type="organization")
+    assert (link.target_id, link.method) == (str(org.id), "manual")
+    assert not SyncJob.objects.filter(status="waiting_review").exists()
+    assert [o.name for o in zendesk_account(sandbox).organizations.values()] == ["Acme Corporation"]
