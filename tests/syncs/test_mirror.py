@@ -124,3 +124,28 @@ def test_polling_a_mirror_never_loaded_loads_it_whole(setup, sandbox):
 
 def test_the_mirror_is_polled_on_a_schedule():
     assert ("poll-mirrors", "syncs.tasks.poll_mirrors", 5) in SCHEDULES
+
+
+def freshbooks_event(integration, name, client_id, key):
+    return InboundEvent.objects.create(
+        tenant=integration.tenant,
+        connection=integration.source,
+        provider="freshbooks",
+        event_name=name,
+        object_type="client",
+        object_id=str(client_id),
+        dedupe_key=key,
+    )
+
+
+def test_source_customers_are_mirrored_only_once_loaded_then_kept_fresh_by_their_webhooks(setup, sandbox):
+    from tests.syncs.test_engine import ACCOUNT
+
+    first = sandbox["freshbooks"].create(ACCOUNT, "client", {"organization": "Acme Corp", "email": "ap@acme.example"})
+    events.process(freshbooks_event(setup, "client.create", first["id"], "f1"))
+    assert not RemoteRecord.objects.filter(connection=setup.source).exists()  # not mirrored: no extra call
+    assert mirror.load(setup.source, "client") == 1
+    second = sandbox["freshbooks"].create(ACCOUNT, "client", {"fname": "Ann", "lname": "Lee", "email": "ann@x.example"})
+    events.process(freshbooks_event(setup, "client.create", second["id"], "f2"))
+    row = RemoteRecord.objects.get(connection=setup.source, remote_id=str(second["id"]))
+    assert (row.name, row.emails) == ("Ann Lee", ["ann@x.example"]) and row.remote_updated_at.tzinfo is not None
