@@ -64,7 +64,7 @@ TRIGGER_FOR_SOURCE = {
 }
 
 
-def jobs_for_event(event: InboundEvent) -> list[SyncJob]:
+def jobs_for_event(event: InboundEvent, *, wake: bool = True) -> list[SyncJob]:
     """A job per enabled integration whose flow listens to this event, unless one is already waiting.
 
     Flows listen on their source (`listens_to`) and, for the way back, on their target (`target_listens_to`:
@@ -104,7 +104,8 @@ def jobs_for_event(event: InboundEvent) -> list[SyncJob]:
             source_id=ref.id,
             next_attempt_at=timezone.now(),
         )
-        transaction.on_commit(lambda pk=job.pk: enqueue(pk))
+        if wake:
+            transaction.on_commit(lambda pk=job.pk: enqueue(pk))
         created.append(job)
     return created
 
@@ -116,6 +117,21 @@ def enqueue(job_pk: int) -> None:
         async_task("syncs.tasks.run_job", job_pk, task_name=f"job-{job_pk}")
     except Exception:
         logger.exception("could not enqueue job %s; the sweeper will", job_pk)
+
+
+def run_due(integration_pk: int, limit: int = 500) -> int:
+    """Run the integration's due jobs one after another: one wake-up for a page of polled records, not one each.
+
+    Several workers may drain the same integration; each job is still claimed on its own, so none runs twice.
+    """
+    ran = 0
+    due = SyncJob.objects.filter(
+        integration_id=integration_pk, status=SyncJob.Status.PENDING, next_attempt_at__lte=timezone.now()
+    ).order_by("next_attempt_at", "pk")
+    for pk in list(due.values_list("pk", flat=True)[:limit]):
+        if run(pk) is not None:
+            ran += 1
+    return ran
 
 
 # Claiming ----------------------------------------------------------------------------------------------

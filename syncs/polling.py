@@ -49,6 +49,8 @@ def run(integration: Integration, *, backfill: bool = False) -> int:
                 seen += len(records)
                 if backfill:
                     save_progress(integration, status="running", done=seen, page=page, record_type=record_type)
+                if records:
+                    transaction.on_commit(lambda: wake(integration.pk))
             page += 1
     with transaction.atomic():
         integration.poll_watermark = started
@@ -91,7 +93,14 @@ def store_change(integration: Integration, source: str, record_type: str, record
             )
     except IntegrityError:
         return
-    engine.jobs_for_event(event)
+    engine.jobs_for_event(event, wake=False)
+
+
+def wake(integration_pk: int) -> None:
+    """One wake-up per page: a worker drains the integration's due jobs (see engine.run_due)."""
+    from django_q.tasks import async_task
+
+    async_task("syncs.tasks.run_due", integration_pk)
 
 
 def save_progress(integration: Integration, **progress) -> None:

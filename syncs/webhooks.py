@@ -66,6 +66,8 @@ class Receiver:
     provider = ""
     HANDLED_EVENTS: frozenset[str] = frozenset()
     KEPT_HEADERS: tuple[str, ...] = ()
+    # True where deliveries carry no event id, so a repeat may be a new change rather than a redelivery.
+    REPEATS_MAY_BE_NEW_CHANGES = False
 
     def verify(self, request, connection) -> None:
         raise NotImplementedError
@@ -173,10 +175,18 @@ def store(request, receiver: Receiver, connection: Connection, events: list[Pars
                     # together, in one commit instead of two.
                     enqueue_processing(event.pk)
         except IntegrityError:
-            InboundEvent.objects.filter(connection=connection, dedupe_key=parsed.dedupe_key).update(
-                duplicates=F("duplicates") + 1, last_duplicate_at=now
-            )
+            known = InboundEvent.objects.filter(connection=connection, dedupe_key=parsed.dedupe_key)
+            known.update(duplicates=F("duplicates") + 1, last_duplicate_at=now)
             outcome["duplicates"] += 1
+            if receiver.REPEATS_MAY_BE_NEW_CHANGES and handled:
+                # No event id (FreshBooks): a "duplicate" may be a second change made after the first was
+                # processed. Queue the record again; if nothing changed, its write is a no-op. A job still
+                # waiting to start already covers it (jobs_for_event coalesces).
+                original = known.filter(status=InboundEvent.Status.PROCESSED).first()
+                if original is not None:
+                    from syncs.engine import jobs_for_event
+
+                    jobs_for_event(original)
             continue
         if handled:
             outcome["stored"] += 1

@@ -309,3 +309,35 @@ def test_events_from_the_target_reach_flows_that_listen_on_the_target(setup, san
         dedupe_key="zd-2",
     )
     assert engine.jobs_for_event(other) == []
+
+
+def test_run_due_drains_an_integrations_due_jobs_once_each(setup, sandbox, clock):
+    for n in range(3):
+        client = new_client(sandbox, f"Client {n}")
+        engine.jobs_for_event(event_for(setup, client["id"]), wake=False)
+    assert engine.run_due(setup.pk) == 3
+    assert engine.run_due(setup.pk) == 0
+    assert len(organizations(sandbox)) == 3
+
+
+def test_a_freshbooks_repeat_after_processing_queues_the_record_again(setup, sandbox, clock):
+    """No event id: the same delivery again may be a second change; it is stored once but re-queued."""
+    from types import SimpleNamespace
+
+    from connections.providers.freshbooks.webhooks import RECEIVER
+    from syncs.webhooks import ParsedEvent, store
+
+    client = new_client(sandbox)
+    request = SimpleNamespace(body=b"name=client.create", headers={})
+    parsed = ParsedEvent("client.create", "same-key", "client", str(client["id"]))
+    store(request, RECEIVER, setup.source, [parsed])
+    event = InboundEvent.objects.get(dedupe_key="same-key")
+    from syncs import events
+
+    events.process(event)
+    drain(clock)
+    sandbox["freshbooks"].update(ACCOUNT, "client", client["id"], {"organization": "Acme Corporation"})
+    assert store(request, RECEIVER, setup.source, [parsed])["duplicates"] == 1
+    drain(clock)
+    assert InboundEvent.objects.filter(dedupe_key="same-key").count() == 1
+    assert [o.name for o in organizations(sandbox)] == ["Acme Corporation"]

@@ -7,8 +7,9 @@ verifiers; they are stored encrypted in `Connection.webhook_secret` as a JSON ma
 and a delivery is checked against the verifier of the callback for its event.
 
 Deliveries carry no event id and no timestamp, so the dedupe key hashes the event, the object and a
-five-minute window of arrival: a redelivery within it is recognised; a later one makes one more job, whose
-write is a no-op because the engine compares fingerprints.
+five-minute window of arrival: a repeat within it is stored once. Because it may also be a second change
+made after the first was processed, a repeat of a processed event still queues the record again; the
+engine compares fingerprints, so a true redelivery writes nothing.
 """
 
 import base64
@@ -60,6 +61,7 @@ class FreshBooksReceiver(Receiver):
         f"{parent}.{action}" for parent in SUBSCRIBED for action in ("create", "update", "delete")
     )
     KEPT_HEADERS = (SIGNATURE_HEADER,)
+    REPEATS_MAY_BE_NEW_CHANGES = True
 
     def verify(self, request, connection):
         given = request.headers.get(SIGNATURE_HEADER, "")
