@@ -22,6 +22,7 @@ from datetime import datetime
 
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 import audit
@@ -517,12 +518,7 @@ def dismiss(item: ReviewItem, user) -> ReviewItem:
     item = _claim(item, ReviewItem.Status.DISMISSED, user)
     _audit(item, "review.dismissed", f"{user} said {item.name!r} matches none of the candidates.", user)
     if item.kind == ReviewItem.Kind.MATCH:
-        SyncJob.objects.filter(
-            integration=item.integration,
-            source_type=item.source_type,
-            source_id=item.source_id,
-            status=SyncJob.Status.WAITING_REVIEW,
-        ).update(
+        waiting_for(item.integration, item.source_type, item.source_id).update(
             status=SyncJob.Status.SUCCEEDED,
             finished_at=timezone.now(),
             result={"outcome": "skipped", "reason": "a person said none of the candidates is a match"},
@@ -530,18 +526,19 @@ def dismiss(item: ReviewItem, user) -> ReviewItem:
     return item
 
 
+def waiting_for(integration, source_type: str, source_id: str):
+    """The jobs waiting for a decision about this record: its own, and those of records that depend on it
+    (a flow marks them `result.waiting_for = "<type>:<id>"`, e.g. a client's invoices)."""
+    return SyncJob.objects.filter(integration=integration, status=SyncJob.Status.WAITING_REVIEW).filter(
+        Q(source_type=source_type, source_id=str(source_id)) | Q(result__waiting_for=f"{source_type}:{source_id}")
+    )
+
+
 def release_jobs(integration, source_type: str, source_id: str) -> list[int]:
     """Jobs waiting for a decision about this record run now (after the decision commits)."""
     from syncs.engine import enqueue
 
-    waiting = list(
-        SyncJob.objects.filter(
-            integration=integration,
-            source_type=source_type,
-            source_id=str(source_id),
-            status=SyncJob.Status.WAITING_REVIEW,
-        ).values_list("pk", flat=True)
-    )
+    waiting = list(waiting_for(integration, source_type, source_id).values_list("pk", flat=True))
     SyncJob.objects.filter(pk__in=waiting, status=SyncJob.Status.WAITING_REVIEW).update(
         status=SyncJob.Status.PENDING, next_attempt_at=timezone.now(), last_error_type="", last_error_message=""
     )

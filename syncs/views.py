@@ -31,8 +31,14 @@ def open_items(tenant):
 
 
 def with_details(items: list[ReviewItem]) -> list[ReviewItem]:
-    """Attach each candidate's mirrored summary (domains, external id) for the agrees/differs columns."""
-    wanted = {(item.integration.target_id, c["record_id"]) for item in items for c in item.candidates}
+    """Attach each candidate's mirrored row (domains, external id) for the agrees/differs columns."""
+
+    def side(item):  # where an item's candidates live: the target, or the source for a possible duplicate
+        if item.kind == ReviewItem.Kind.MATCH:
+            return item.integration.target_id
+        return item.integration.source_id
+
+    wanted = {(side(item), c["record_id"]) for item in items for c in item.candidates}
     rows = RemoteRecord.objects.filter(
         connection_id__in={connection for connection, _id in wanted},
         remote_id__in={record_id for _connection, record_id in wanted},
@@ -40,7 +46,7 @@ def with_details(items: list[ReviewItem]) -> list[ReviewItem]:
     found = {(row.connection_id, row.remote_id): row for row in rows}
     for item in items:
         for candidate in item.candidates:
-            candidate["record"] = found.get((item.integration.target_id, candidate["record_id"]))
+            candidate["record"] = found.get((side(item), candidate["record_id"]))
     return items
 
 

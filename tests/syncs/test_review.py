@@ -322,3 +322,20 @@ def test_create_new_lets_the_job_create_the_organization(matching_flow, sandbox,
     drain(clock)
     [org] = organizations(sandbox)
     assert org.name == "Acme Corp" and RecordLink.objects.get().method == "created"
+
+
+def test_jobs_of_dependent_records_are_released_too(setup, person):
+    with pytest.raises(NeedsReview) as raised:
+        match(setup, "Brand New Co", source_id="5")
+    invoice_job = SyncJob.objects.create(
+        tenant=setup.tenant,
+        integration=setup,
+        trigger="webhook",
+        source_type="invoice",
+        source_id="900",
+        status="waiting_review",
+        result={"waiting_for": "client:5"},
+    )
+    review.create_new(raised.value.review_item, person)
+    invoice_job.refresh_from_db()
+    assert invoice_job.status == "pending"
