@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
@@ -86,9 +86,16 @@ def thresholds_for(integration) -> Thresholds:
 @dataclass
 class _Cached:
     index: MatchIndex
-    seen_until: datetime | None
+    seen_until: datetime
     alias_ids: set[int] = field(default_factory=set)
     generation: int = 0
+    # (remote id -> updated_at) of rows read within the last SLACK, so a row read twice is applied once
+    recent: dict[str, datetime] = field(default_factory=dict)
+
+
+# A row is stamped when it is saved but seen by others only when its transaction commits; each look reaches
+# this far back, so a row committed a little after its stamp is not missed.
+SLACK = timedelta(seconds=10)
 
 
 _INDEXES: dict[tuple, _Cached] = {}
@@ -145,16 +152,22 @@ def _build(integration, connection, record_type: str, generation: int) -> _Cache
 
 def _refresh(cached: _Cached, integration, connection, record_type: str) -> None:
     started = timezone.now()
-    # `>=`: rows saved in the same instant as the last look are read again; adding a record twice is harmless.
-    for row in _mirror(connection, record_type).filter(updated_at__gte=cached.seen_until).order_by("updated_at"):
+    since = cached.seen_until - SLACK
+    changed = _mirror(connection, record_type).filter(updated_at__gte=since).order_by("updated_at")
+    for row in changed:
+        if cached.recent.get(row.remote_id) == row.updated_at:
+            continue
+        cached.recent[row.remote_id] = row.updated_at
         if row.deleted:
             cached.index.remove(row.remote_id)
         else:
             cached.index.add(_as_target(row))
-    fresh = MatchAlias.objects.filter(integration=integration, target_type=record_type).exclude(pk__in=cached.alias_ids)
-    for alias in fresh:
-        cached.index.add_alias(alias.source_name, alias.target_id)
-        cached.alias_ids.add(alias.pk)
+    cached.recent = {key: stamp for key, stamp in cached.recent.items() if stamp >= started - SLACK}
+    aliases = MatchAlias.objects.filter(integration=integration, target_type=record_type, created_at__gte=since)
+    for alias in aliases:
+        if alias.pk not in cached.alias_ids:
+            cached.index.add_alias(alias.source_name, alias.target_id)
+            cached.alias_ids.add(alias.pk)
     cached.seen_until = started
     cached.index.thresholds = thresholds_for(integration)
 
