@@ -395,3 +395,23 @@ def test_stored_connection_secret_is_encrypted(fb):
     assert raw.startswith("gAAAAA")
     with scopes_disabled():
         assert Connection.objects.get(pk=fb.pk).webhook_secret == fb.webhook_secret
+
+
+def test_verifications_arriving_together_keep_every_verifier(sandbox, tenant_a, django_capture_on_commit_callbacks):
+    """Each request loaded the connection before the others saved: the verifier map is re-read under a lock."""
+    from types import SimpleNamespace
+
+    from connections.providers.freshbooks.webhooks import RECEIVER
+    from syncs.webhooks import ParsedEvent
+
+    connection = freshbooks_connection(sandbox, tenant_a)
+    with scopes_disabled():
+        connection.settings = {"webhooks": {"callbacks": {"1": {"event": "invoice"}, "2": {"event": "client"}}}}
+        connection.save()
+        first, second = (Connection.objects.get(pk=connection.pk) for _ in range(2))
+    with scope(tenant=tenant_a), django_capture_on_commit_callbacks(execute=False):
+        for copy, cid in ((first, "1"), (second, "2")):
+            event = ParsedEvent("callback.verify", cid, object_id=cid, extra={"verifier": f"v{cid}"})
+            RECEIVER.before_store(SimpleNamespace(), copy, [event])
+    connection.refresh_from_db()
+    assert json.loads(connection.webhook_secret) == {"1": "v1", "2": "v2"}

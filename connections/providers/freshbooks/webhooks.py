@@ -110,10 +110,15 @@ class FreshBooksReceiver(Receiver):
                 kept.append(event)
                 continue
             callback_id, verifier = event.object_id, event.extra.get("verifier", "")
-            secrets = verifiers(connection)
-            secrets[callback_id] = verifier
-            connection.webhook_secret = json.dumps(secrets)
-            connection.save(update_fields=["webhook_secret", "updated_at"])
+            # FreshBooks sends one verification per callback, all at once: add ours under the row lock,
+            # re-reading the others', or concurrent requests would drop each other's verifiers.
+            with transaction.atomic():
+                locked = type(connection).objects.select_for_update(of=("self",)).get(pk=connection.pk)
+                secrets = verifiers(locked)
+                secrets[callback_id] = verifier
+                locked.webhook_secret = json.dumps(secrets)
+                locked.save(update_fields=["webhook_secret", "updated_at"])
+            connection.webhook_secret = locked.webhook_secret
             audit.record(
                 "webhook.verification_received",
                 tenant=connection.tenant,
@@ -194,10 +199,12 @@ def confirm(connection, callback_id: str) -> None:
         events_path(connection, f"/{callback_id}"),
         json_body={"callback": {"verifier": verifier}},
     )
-    state = callbacks(connection)
-    if callback_id in state:
-        state[callback_id]["verified"] = True
-        save_callbacks(connection, state)
+    with transaction.atomic():
+        locked = type(connection).objects.select_for_update(of=("self",)).get(pk=connection.pk)
+        state = callbacks(locked)
+        if callback_id in state:
+            state[callback_id]["verified"] = True
+            save_callbacks(locked, state)
 
 
 def refresh_state(connection) -> dict:
