@@ -22,6 +22,7 @@ from syncs import fitcheck, mirror, review
 from syncs.models import FitCheck, MirrorState, RecordLink, RemoteRecord, ReviewItem
 
 PAGE_SIZE = 50
+SHOWN_APART = {"name", "emails", "email", "external_id"}  # the summary's fields with a place of their own
 
 
 def open_items(tenant):
@@ -47,6 +48,11 @@ def with_details(items: list[ReviewItem]) -> list[ReviewItem]:
     for item in items:
         for candidate in item.candidates:
             candidate["record"] = found.get((side(item), candidate["record_id"]))
+        item.details = [
+            (key.replace("_", " "), ", ".join(map(str, value)) if isinstance(value, list) else value)
+            for key, value in item.source_summary.items()
+            if key not in SHOWN_APART and value not in ("", None, [], {})
+        ]
     return items
 
 

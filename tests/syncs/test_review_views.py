@@ -48,7 +48,7 @@ def open_item(integration, name="Acme Corp", source_id="c1", candidates=(("10", 
             integration=integration,
             source_type="client",
             source_id=source_id,
-            source_summary={"name": name, "emails": ["ap@acme.example"]},
+            source_summary={"name": name, "emails": ["ap@acme.example"], "city": "Omaha", "domains": ["a.example"]},
             candidates=[
                 {"record_id": rid, "name": cname, "score": score, "why": "", "agrees": [], "differs": ["name (word x)"]}
                 for rid, cname, score in candidates
@@ -106,6 +106,7 @@ def test_the_queue_shows_each_source_beside_its_candidates_scores_and_difference
     page = agent_client.get("/review/").content.decode()
     assert "Acme Corp" in page and "Acme Corporation Holdings" in page and "72.0" in page
     assert "differs: name (word x)" in page and "acme.example" in page
+    assert "city: Omaha" in page and "domains: a.example" in page
     assert "Globex" not in page  # another tenant's item
     assert f'id="item-{item_a.uuid}"' in page and 'hx-target="closest tr"' in page
 
@@ -131,6 +132,7 @@ def test_link_without_javascript_redirects_back_with_a_message(agent_client, age
         assert AuditEvent.objects.get(kind="review.linked").actor == agent_a
     assert jobs(item_a) == ["pending"]
     assert "is linked to organization 10" in agent_client.get("/review/").content.decode()
+    assert "/review/links/?record=c1" in agent_client.get(f"/review/{item_a.uuid}/").content.decode()
 
 
 def test_link_with_htmx_swaps_the_row_and_updates_the_counter(agent_client, item_a):
