@@ -51,8 +51,15 @@ def poll_integration(integration_pk: int, backfill: bool = False) -> int:
         return 0
     with scope(tenant=integration.tenant):
         if backfill and mirror.source_for(integration.target, "organization"):
-            # The backlog's jobs match against the target's records: load them first.
-            mirror.load(integration.target, "organization")
+            # The backlog's jobs match against the target's records: load them first, or not start.
+            try:
+                mirror.load(integration.target, "organization")
+            except ProviderError as exc:
+                polling.save_progress(integration, status="failed", error=f"Reading the target's records: {exc}")
+                engine.Context(None, integration).record(
+                    "backfill.failed", f"The backlog waits: the target's records could not be read ({exc}).", "error"
+                )
+                return 0
         return polling.run(integration, backfill=backfill)
 
 

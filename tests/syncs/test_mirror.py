@@ -149,3 +149,19 @@ def test_source_customers_are_mirrored_only_once_loaded_then_kept_fresh_by_their
     events.process(freshbooks_event(setup, "client.create", second["id"], "f2"))
     row = RemoteRecord.objects.get(connection=setup.source, remote_id=str(second["id"]))
     assert (row.name, row.emails) == ("Ann Lee", ["ann@x.example"]) and row.remote_updated_at.tzinfo is not None
+
+
+def test_a_target_that_cannot_be_read_holds_the_backlog_back_and_says_so(setup, sandbox):
+    from audit.models import AuditEvent
+    from connections.providers.errors import Retryable
+
+    def unreadable(connection, **kwargs):
+        raise Retryable("Zendesk answered 503.", provider="zendesk")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("connections.providers.zendesk.client.organizations_page", unreadable)
+        assert tasks.poll_integration(setup.pk, backfill=True) == 0
+    setup.refresh_from_db()
+    assert setup.backfill["status"] == "failed" and "503" in setup.backfill["error"]
+    assert MirrorState.objects.get().status == "failed"
+    assert AuditEvent.objects.get(kind="backfill.failed").level == "error"
