@@ -561,18 +561,28 @@ def release_jobs(integration, source_type: str, source_id: str) -> list[int]:
 
 
 @transaction.atomic
-def undo_link(record_link: RecordLink, user) -> None:
-    """Undo a person's link: the link and its alias go, and the next job for the record matches afresh."""
+def undo_link(record_link: RecordLink, user) -> SyncJob | None:
+    """Undo a person's link: the link and its aliases go, and (when the integration is on) a new job matches
+    the record afresh, which may ask a person again. Returns that job."""
     if record_link.method != RecordLink.Method.MANUAL:
         raise ValueError("Only a link made by a person can be undone here.")
     integration = record_link.integration
+    decided = ReviewItem.objects.filter(integration=integration, status=ReviewItem.Status.LINKED)
     names = set(
-        ReviewItem.objects.filter(
-            integration=integration, status=ReviewItem.Status.LINKED, linked_record_id=record_link.target_id
-        )
-        .filter(source_type=record_link.source_type, source_id=record_link.source_id)
-        .values_list("source_summary__name", flat=True)
+        decided.filter(
+            kind=ReviewItem.Kind.MATCH,
+            source_type=record_link.source_type,
+            source_id=record_link.source_id,
+            linked_record_id=record_link.target_id,
+        ).values_list("source_summary__name", flat=True)
     )
+    for item in decided.filter(
+        kind=ReviewItem.Kind.POSSIBLE_DUPLICATE,
+        source_type=record_link.target_type,
+        source_id=record_link.target_id,
+        linked_record_id=record_link.source_id,
+    ):
+        names |= {c["name"] for c in item.candidates if c["record_id"] == record_link.source_id}
     aliases = MatchAlias.objects.filter(
         integration=integration, target_type=record_link.target_type, target_id=record_link.target_id
     ).filter(normalised_name__in={normalise_name(name) for name in names if name})
@@ -591,3 +601,30 @@ def undo_link(record_link: RecordLink, user) -> None:
         data={"aliases_removed": removed},
     )
     transaction.on_commit(lambda: invalidate(integration))
+    return rematch(integration, record_link.source_type, record_link.source_id)
+
+
+def rematch(integration, source_type: str, source_id: str) -> SyncJob | None:
+    """A job that brings the record over again (None when the integration is off or one is already queued)."""
+    from syncs.engine import enqueue
+
+    queued = SyncJob.objects.filter(
+        integration=integration,
+        source_type=source_type,
+        source_id=source_id,
+        status=SyncJob.Status.PENDING,
+        started_at=None,
+        dry_run=False,
+    ).exists()
+    if not integration.enabled or queued:
+        return None
+    job = SyncJob.objects.create(
+        tenant=integration.tenant,
+        integration=integration,
+        trigger=SyncJob.Trigger.MANUAL,
+        source_type=source_type,
+        source_id=source_id,
+        next_attempt_at=timezone.now(),
+    )
+    transaction.on_commit(lambda: enqueue(job.pk))
+    return job

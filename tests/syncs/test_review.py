@@ -217,6 +217,43 @@ def test_undoing_a_manual_link_is_audited_and_forgets_the_alias(setup, person):
         match(setup, "Globex")
 
 
+def test_undoing_a_link_queues_a_job_that_matches_the_record_afresh(setup, person):
+    mirror(setup, 10, "Globex Holdings")
+    with pytest.raises(NeedsReview) as raised:
+        match(setup, "Globex")
+    SyncJob.objects.all().delete()
+    job = review.undo_link(review.link(raised.value.review_item, "10", person), person)
+    assert (job.source_type, job.source_id, job.status, job.trigger) == ("client", "1", "pending", "manual")
+    assert (
+        review.undo_link(
+            review.link(
+                ReviewItem.objects.create(
+                    tenant=setup.tenant,
+                    integration=setup,
+                    source_type="client",
+                    source_id="1",
+                    source_summary={"name": "Globex"},
+                    candidates=[{"record_id": "10", "name": "Globex Holdings"}],
+                ),
+                "10",
+                person,
+            ),
+            person,
+        )
+        is None
+    )  # one queued job is enough
+
+
+def test_undoing_a_possible_duplicate_link_forgets_its_alias(setup, person):
+    item = review.possible_duplicate(
+        context(setup), record_id="77", name="Acme Corporation", candidates=[("5", "Acme Corp", [], None)]
+    )
+    record_link = review.link(item, "5", person)
+    assert MatchAlias.objects.get().source_name == "Acme Corp"
+    review.undo_link(record_link, person)
+    assert not MatchAlias.objects.exists()
+
+
 def test_a_possible_duplicate_opens_an_item_and_linking_it_links_the_source_client(setup, person):
     item = review.possible_duplicate(
         context(setup),
