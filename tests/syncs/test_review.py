@@ -376,3 +376,18 @@ def test_jobs_of_dependent_records_are_released_too(setup, person):
     review.create_new(raised.value.review_item, person)
     invoice_job.refresh_from_db()
     assert invoice_job.status == "pending"
+
+
+def test_the_index_is_built_once_and_kept_fresh_not_rebuilt_per_call(setup, monkeypatch):
+    builds = []
+    original = review._build
+    monkeypatch.setattr(review, "_build", lambda *args: builds.append(args) or original(*args))
+    mirror(setup, 10, "Initech")
+    for source_id in ("1", "2", "3"):
+        assert match(setup, "Initech", source_id=source_id) == ("10", "exact")
+    mirror(setup, 11, "Hooli")
+    assert match(setup, "Hooli", source_id="4") == ("11", "exact")
+    assert len(builds) == 1
+    review.invalidate(setup)  # an alias was removed somewhere: every process rebuilds once
+    match(setup, "Hooli", source_id="5")
+    assert len(builds) == 2
