@@ -109,8 +109,15 @@ def save_progress(integration: Integration, **progress) -> None:
 
 
 def start_backfill(integration: Integration) -> None:
-    """Enabling an integration processes the backlog first, in the background."""
+    """Enabling an integration processes the backlog first, in the background, and makes sure both
+    connections have their webhooks registered (creating what is missing is idempotent)."""
     from django_q.tasks import async_task
 
     save_progress(integration, status="queued", done=0)
-    transaction.on_commit(lambda: async_task("syncs.tasks.poll_integration", integration.pk, True))
+
+    def kick():
+        for connection_pk in (integration.source_id, integration.target_id):
+            async_task("syncs.tasks.register_webhooks", connection_pk)
+        async_task("syncs.tasks.poll_integration", integration.pk, True)
+
+    transaction.on_commit(kick)

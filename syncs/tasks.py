@@ -73,6 +73,42 @@ def poll_due() -> int:
     return len(due)
 
 
+def register_webhooks(connection_pk: int) -> dict:
+    """Create the provider's missing webhooks for this connection (see each provider's webhooks.register)."""
+    import audit
+    from connections.connect import webhook_module
+    from connections.providers.errors import ProviderError
+
+    with scopes_disabled():
+        connection = Connection.objects.select_related("tenant").filter(pk=connection_pk).first()
+    if connection is None:
+        return {}
+    module = webhook_module(connection)
+    if module is None:
+        return {}
+    with scope(tenant=connection.tenant):
+        try:
+            state = module.register(connection)
+        except ProviderError as exc:
+            audit.record(
+                "webhook.registration_failed",
+                tenant=connection.tenant,
+                connection=connection,
+                level="error",
+                message=f"Could not register webhooks with {connection.provider_name}: "
+                f"{exc.message}. Use Check and repair webhooks on the connection page.",
+            )
+            return {}
+        audit.record(
+            "webhook.registered",
+            tenant=connection.tenant,
+            connection=connection,
+            message=f"Registered webhooks with {connection.provider_name} for {connection.label}.",
+            data={"state": state},
+        )
+        return state
+
+
 def confirm_webhook(connection_pk: int, callback_id: str) -> None:
     """FreshBooks' verify PUT, sent after the verification POST was stored and acknowledged."""
     from connections.providers.freshbooks import webhooks

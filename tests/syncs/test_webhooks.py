@@ -415,3 +415,25 @@ def test_verifications_arriving_together_keep_every_verifier(sandbox, tenant_a, 
             RECEIVER.before_store(SimpleNamespace(), copy, [event])
     connection.refresh_from_db()
     assert json.loads(connection.webhook_secret) == {"1": "v1", "2": "v2"}
+
+
+def test_enabling_an_integration_registers_both_connections_webhooks(sandbox, tenant_a, client, owner_a):
+    from syncs import tasks
+
+    connection = freshbooks_connection(sandbox, tenant_a)
+    state = tasks.register_webhooks(connection.pk)
+    assert {cb["event"] for cb in state.values()} == {"client", "invoice", "payment", "expense"}
+    with scopes_disabled():
+        assert AuditEvent.objects.filter(kind="webhook.registered", connection=connection).exists()
+    assert tasks.register_webhooks(10**9) == {}
+
+
+def test_a_failed_registration_is_audited_with_what_to_do(sandbox, tenant_a):
+    from syncs import tasks
+
+    connection = freshbooks_connection(sandbox, tenant_a)
+    sandbox["freshbooks"].oauth.revoke()
+    assert tasks.register_webhooks(connection.pk) == {}
+    with scopes_disabled():
+        event = AuditEvent.objects.get(kind="webhook.registration_failed")
+    assert "Check and repair" in event.message
