@@ -171,6 +171,11 @@ def store_connection(backend, response, strategy, *args, **kwargs):
     if intent.get("provider") != backend.provider_slug or intent.get("user") != getattr(request.user, "pk", None):
         messages.error(request, "That connection attempt had expired or was started elsewhere. Please start again.")
         return redirect("connection-list")
+    if intent.get("tenant") != str(getattr(request, "tenant", None) and request.tenant.uuid):
+        # The role was checked in the workspace the attempt started in; the tokens go nowhere else.
+        strategy.session_pop(INTENT_KEY)
+        messages.error(request, "You switched workspace while connecting, so nothing was connected. Start again here.")
+        return redirect("connection-list")
     strategy.session_pop(INTENT_KEY)
     tenant = Tenant.objects.get(uuid=intent["tenant"])
     tokens = backend.token_expiry(response)

@@ -276,3 +276,18 @@ def test_disconnecting_zendesk_revokes_the_oauth_token_at_zendesk(sandbox, clien
         "https://acme.zendesk.com/api/v2/users/me.json", headers={"Authorization": f"Bearer {token}"}, timeout=5
     )
     assert me.status_code == 401 or not (me.json().get("user") or {}).get("id")
+
+
+def test_switching_workspace_during_consent_connects_nothing(sandbox, client, owner_a, tenant_a, tenant_b):
+    from connections.models import Membership
+    from tests.factories import MembershipFactory
+
+    with scopes_disabled():
+        MembershipFactory(tenant=tenant_b, user=owner_a, role=Membership.Role.OWNER)
+    client.force_login(owner_a)
+    back = consent(start(client, "freshbooks"))
+    client.post("/workspace/switch/", {"tenant": str(tenant_b.uuid)})
+    page = client.get(local(back), follow=True).content.decode()
+    assert "You switched workspace while connecting" in page
+    with scopes_disabled():
+        assert not Connection.objects.exists()
