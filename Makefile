@@ -31,9 +31,10 @@ test: $(STAMP)
 e2e: $(STAMP)
 	$(PY) -m pytest -m e2e tests/e2e $(PYTEST_ARGS)
 
-# Benchmarks print figures and assert nothing; each script's --help says how to run it small.
+# Benchmarks print figures and assert nothing; they write docs/benchmarks.md and .json (tests/bench/run_all.py).
+# Sizes: BENCH_SCALE=tiny|small|full (default small) or per benchmark (see run_all.py); BENCH_OUTPUT=<dir>.
 bench: $(STAMP)
-	for script in tests/bench/bench_*.py; do $(PY) -m tests.bench.$$(basename $$script .py) || exit 1; done
+	$(PY) -m tests.bench.run_all
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

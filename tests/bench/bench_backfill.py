@@ -9,6 +9,7 @@ memory after every 1,000 records (flat is the goal: records are never all held a
 """
 
 import argparse
+import itertools
 import os
 import resource
 import tempfile
@@ -23,12 +24,9 @@ def rss_mb() -> float:
     return 0.0
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--records", type=int, default=5000)
-    parser.add_argument("--run-jobs", type=int, default=500, help="how many of the jobs to run (0: none)")
-    args = parser.parse_args()
-
+def measure(records: int = 5000, run_jobs: int = 500) -> dict:
+    """Run in a process of its own (it sets Django up on a scratch database); returns the figures."""
+    args = argparse.Namespace(records=records, run_jobs=run_jobs)
     scratch = tempfile.mkdtemp(prefix="mlc-backfill-")
     os.environ.setdefault("DATABASE_URL", f"sqlite:///{scratch}/bench.sqlite3")
     os.environ.update(DJANGO_SETTINGS_MODULE="tests.settings", LOG_LEVEL="ERROR")
@@ -125,6 +123,23 @@ def main():
         ran = time.perf_counter() - started
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
+    every = max(1000, (args.records // 5) // 1000 * 1000)
+    grid = [(done, mb) for done, mb in samples if done % every == 0]
+    growth = [(b[1] - a[1]) / (b[0] - a[0]) * 10_000 for a, b in itertools.pairwise(grid[1:])]
+    result = {
+        "records": seen,
+        "database": os.environ["DATABASE_URL"].split(":")[0],
+        "walk_seconds": round(walked, 2),
+        "walk_records_per_second": round(seen / walked, 1),
+        "jobs": jobs.count(),
+        "ran_jobs": len(run_jobs),
+        "run_seconds": round(ran, 2),
+        "peak_rss_mb": round(peak, 1),
+        "rss_at_start_mb": round(base, 1),
+        # after the first step (imports, caches warming), MB per 10,000 records walked
+        "growth_mb_per_10k": round(max(growth), 2) if growth else None,
+        "rss_samples": samples,
+    }
     print(
         f"backfill of {seen} FreshBooks clients (seeded in {seeded:.1f} s), "
         f"database {os.environ['DATABASE_URL'].split(':')[0]}"
@@ -137,6 +152,21 @@ def main():
         )
     print(f"  peak RSS {peak:.0f} MB; RSS at start of walk {base:.0f} MB")
     print("  RSS by records walked: " + ", ".join(f"{done}: {mb:.0f} MB" for done, mb in samples))
+    return result
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=5000)
+    parser.add_argument("--run-jobs", type=int, default=500, help="how many of the jobs to run (0: none)")
+    parser.add_argument("--json", help="also write the figures to this file")
+    args = parser.parse_args()
+    result = measure(args.records, args.run_jobs)
+    if args.json:
+        import json
+
+        with open(args.json, "w") as out:
+            json.dump(result, out, indent=2)
 
 
 if __name__ == "__main__":

@@ -181,7 +181,7 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-def run(size: int, lookups: int, seed: int) -> None:
+def run(size: int, lookups: int, seed: int) -> dict:
     rng = random.Random(seed)
     names = synthetic_names(size, rng)
     records = [(f"org-{number}", name, (), None) for number, name in enumerate(names)]
@@ -221,6 +221,13 @@ def run(size: int, lookups: int, seed: int) -> None:
                 f" p99 {percentile(values, 0.99):.2f} ms, mean {statistics.fmean(values):.2f} ms"
             )
     print("decisions: " + ", ".join(f"{family}->{kind} {count}" for (family, kind), count in sorted(kinds.items())))
+    return {
+        "names": len(names),
+        "lookups": len(every),
+        "build_seconds": round(build_seconds, 3),
+        "p50_ms": round(percentile(every, 0.5), 3),
+        "p99_ms": round(percentile(every, 0.99), 3),
+    }
 
 
 def main() -> None:
@@ -228,8 +235,14 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=100_000, help="names in the mirror (default 100000)")
     parser.add_argument("--lookups", type=int, default=10_000, help="timed lookups (default 10000)")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--json", help="also write the figures to this file")
     arguments = parser.parse_args()
-    run(arguments.size, arguments.lookups, arguments.seed)
+    result = run(arguments.size, arguments.lookups, arguments.seed)
+    if arguments.json:
+        import json
+
+        with open(arguments.json, "w") as out:
+            json.dump(result, out, indent=2)
 
 
 if __name__ == "__main__":
