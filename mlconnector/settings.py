@@ -150,6 +150,7 @@ Q_CLUSTER = {
 }
 if Q_BROKER == "redis":
     Q_CLUSTER["redis"] = REDIS_URL
+    Q_CLUSTER["broker_class"] = "mlconnector.queue.PooledRedis"  # one connection pool per process, not per task
 else:
     Q_CLUSTER["orm"] = "default"
 
