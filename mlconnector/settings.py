@@ -135,6 +135,8 @@ if Q_BROKER == "redis" and not REDIS_URL:
 
 # `retry` must exceed `timeout` or a slow task is handed to a second worker while the first still runs;
 # `ack_failures` stops django-q2 re-running failed tasks: our SyncJob rows own attempts and backoff.
+# `poll`: how long an idle worker sleeps before asking the ORM broker's table again (Redis blocks instead). A
+# webhook crosses the queue twice (event, then job), so 0.5 s made half a second of a note's latency idle.
 Q_CLUSTER = {
     "name": "mlconnector",
     "workers": env.int("Q_WORKERS", default=2),
@@ -144,7 +146,7 @@ Q_CLUSTER = {
     "ack_failures": True,
     "catch_up": False,
     "save_limit": 1000,
-    "poll": 0.5,
+    "poll": 0.1,
     "queue_limit": 50,
     "label": "Task queue",
 }

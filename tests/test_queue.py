@@ -34,3 +34,10 @@ def test_the_redis_broker_is_the_pooled_one_when_configured():
     if live.Q_BROKER != "redis":
         pytest.skip("the ORM broker is in use")
     assert live.Q_CLUSTER["broker_class"] == "mlconnector.queue.PooledRedis"
+
+
+def test_an_idle_worker_asks_the_orm_broker_often():
+    """A webhook crosses the queue twice (event, then job): each idle sleep is latency a user waits for."""
+    from django.conf import settings
+
+    assert settings.Q_CLUSTER["poll"] <= 0.2
