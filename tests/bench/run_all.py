@@ -10,6 +10,8 @@
 
 Sizes per benchmark: BENCH_WEBHOOK_REQUESTS, BENCH_E2E_EVENTS, BENCH_E2E_LATENCY_EVENTS, BENCH_RATE_EVENTS,
 BENCH_RATE_LIMIT, BENCH_MATCH_SIZE, BENCH_MATCH_LOOKUPS, BENCH_BACKFILL_RECORDS, BENCH_EMBEDDED_EVENTS.
+Services: PostgreSQL at BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432/postgres; a scratch database
+is created and dropped per benchmark) and Redis at BENCH_REDIS_URL (default database 13, which is flushed).
 Each benchmark runs in a process of its own with a time limit (BENCH_TIMEOUT seconds, default by scale); one
 that fails or overruns is reported as such and the others still run. Benchmarks print; they never fail CI
 for being slow, only for being broken.
