@@ -43,3 +43,38 @@ def test_a_person_resolves_acme_corp_and_acme_corporation_in_the_browser(fbzd, f
     assert (link.target_id, link.method) == (str(org.id), "manual")
     assert not SyncJob.objects.filter(status="waiting_review").exists()
     assert [o.name for o in zendesk_account(sandbox).organizations.values()] == ["Acme Corporation"]
+
+
+def test_acme_corp_waits_for_a_person_and_once_linked_to_acme_corporation_its_pending_invoice_note_appears(
+    fbzd, flush, sandbox, clock, tenant_a, django_capture_on_commit_callbacks
+):
+    """Issue 8's story with its own names: the invoice came before the organization existed in Zendesk."""
+    from tests.syncs.flows.test_freshbooks_zendesk import fb_invoice, notes
+    from tests.syncs.test_engine import drain
+
+    review.forget_indexes()
+    mirror(fbzd)
+    acme = fb_client(sandbox, "Acme Corp")
+    invoice = fb_invoice(sandbox, acme, "300.00")
+    flush()
+    assert SyncJob.objects.filter(source_type="invoice", status="waiting_review").count() == 1
+
+    account = zendesk_account(sandbox)
+    org = account.create_organization({"name": "Acme Corporation"})
+    flush()
+    person = account.create_user({"name": "Ann", "email": "ann@acme.example", "organization_id": org.id})
+    ticket = account.create_ticket(
+        {"subject": "When is our next invoice due?", "comment": {"body": "Hi"}, "requester_id": person.id}
+    )
+    account.drain_events()
+    assert notes(sandbox, ticket) == [], "nothing is written to an organization nobody linked"
+
+    item = ReviewItem.objects.get(status="open", source_type="client", source_id=str(acme["id"]))
+    with scopes_disabled():
+        agent = MembershipFactory(tenant=tenant_a, role="agent").user
+    with django_capture_on_commit_callbacks(execute=True):
+        review.link(item, str(org.id), agent)
+    drain(clock, rounds=500)
+    [note] = notes(sandbox, ticket)
+    assert invoice["invoice_number"] in note
+    assert not ReviewItem.objects.filter(status="open").exists()
