@@ -91,3 +91,11 @@ def test_login_with_a_wrong_password_says_so(client, owner_a):
 def test_logout_ends_the_session(client_a):
     client_a.post("/logout/")
     assert client_a.get("/").status_code == 302
+
+
+def test_the_connection_pages_title_is_its_label_alone(client_a, connection_a):
+    page = client_a.get(f"/connections/{connection_a.uuid}/").content.decode()
+    title = page.split("<title>")[1].split("</title>")[0]
+    assert title.startswith("Acme books")
+    assert "<" not in title
+    assert page.count("<h2>Webhooks</h2>") == 1
