@@ -496,9 +496,11 @@ def sweep(limit: int = 500) -> dict:
             )[:limit]
         )
         counts["reclaimed"] = len(expired)
-        # A grace period spares jobs whose own wake-up message is still on its way.
+        # A job that never started has its own wake-up message on its way: give it a grace period. A job put
+        # back to wait (a retry, a rate-limit pause, pacing) has none: it is due the moment its wait ends.
         due = list(
-            SyncJob.objects.filter(status=SyncJob.Status.PENDING, next_attempt_at__lte=now - timedelta(seconds=10))
+            SyncJob.objects.filter(status=SyncJob.Status.PENDING, next_attempt_at__lte=now)
+            .filter(Q(started_at__isnull=False) | Q(next_attempt_at__lte=now - timedelta(seconds=10)))
             .order_by("next_attempt_at")
             .values_list("pk", flat=True)[:limit]
         )

@@ -198,6 +198,9 @@ class Bench:
 
     def start_workers(self, count: int):
         env = {**self.env, "Q_WORKERS": str(count)}
+        # As deployed: the workers and one sweeper that wakes jobs whose wait has ended (manage.py run_sweeper).
+        if getattr(self, "sweeper", None) is None or self.sweeper.poll() is not None:
+            self.sweeper = self.processes.start([sys.executable, "manage.py", "run_sweeper"], self.env)
         return self.processes.start([sys.executable, "manage.py", "qcluster"], env)
 
     def deliveries(self, invoice_ids):

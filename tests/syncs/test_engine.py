@@ -341,3 +341,24 @@ def test_a_freshbooks_repeat_after_processing_queues_the_record_again(setup, san
     drain(clock)
     assert InboundEvent.objects.filter(dedupe_key="same-key").count() == 1
     assert [o.name for o in organizations(sandbox)] == ["Acme Corporation"]
+
+
+def test_a_job_put_back_to_wait_is_due_for_the_sweeper_the_moment_its_wait_ends(setup, sandbox, clock):
+    client = new_client(sandbox)
+    [job] = engine.jobs_for_event(event_for(setup, client["id"]), wake=False)
+    clock.advance(1)
+    assert engine.sweep()["due"] == 0, "a fresh job's own wake-up is still on its way"
+    engine.claim(job.pk)
+    job.refresh_from_db()
+    ctx = engine.Context(job, setup)
+    engine.retry_later(job, ctx, 5, "a short wait")
+    clock.advance(5.1)
+    assert engine.sweep()["due"] == 1
+
+
+def test_run_sweeper_sweeps_once(db):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    call_command("run_sweeper", once=True, stdout=StringIO())

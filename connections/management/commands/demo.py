@@ -51,6 +51,7 @@ class Command(BaseCommand):
             subprocess.Popen([*manage, "sandbox", "--port", str(sandbox_port)], env=env),
             subprocess.Popen([*manage, "runserver", addr, "--noreload"], env=env),
             subprocess.Popen([*manage, "qcluster"], env=env),
+            subprocess.Popen([*manage, "run_sweeper"], env=env),
         ]
         try:
             call_command("seed_sandbox", url=sandbox_url, stdout=self.stdout)
