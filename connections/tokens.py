@@ -20,6 +20,7 @@ from django_scopes import scope, scopes_disabled
 import audit
 from connections.models import Connection
 from connections.oauth import backend_class
+from connections.providers import http
 from connections.providers.errors import AuthExpired, Retryable
 
 logger = logging.getLogger(__name__)
@@ -126,7 +127,7 @@ def request_refresh(connection: Connection):
     payload = {"json": params} if as_json else {"data": params}
     started = time.monotonic()
     try:
-        response = requests.post(
+        response = http.session().post(
             url,
             headers={"Accept": "application/json"},
             timeout=(settings.PROVIDER_CONNECT_TIMEOUT, settings.PROVIDER_READ_TIMEOUT),

@@ -9,6 +9,8 @@ Zendesk's text/plain 429, HTML error pages) are handled here or in the provider'
 
 import base64
 import json
+import os
+import threading
 import time
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
@@ -43,6 +45,19 @@ class Result:
     data: object
     headers: dict
     duration_ms: int
+
+
+_local = threading.local()
+
+
+def session() -> requests.Session:
+    """One HTTP session per thread (a process's workers each have their own): connections to a provider are
+    kept alive and reused, instead of a new TCP and TLS handshake for every call."""
+    current = getattr(_local, "session", None)
+    if current is None or getattr(_local, "pid", None) != os.getpid():
+        current = _local.session = requests.Session()
+        _local.pid = os.getpid()
+    return current
 
 
 def hooks(provider_slug: str):
@@ -105,7 +120,7 @@ def call(
         started = time.monotonic()
         response, error = None, None
         try:
-            response = requests.request(
+            response = session().request(
                 method,
                 url,
                 params=params,

@@ -42,17 +42,29 @@ def zd(tenant_a):
 @responses.activate
 def test_every_call_has_a_timeout_and_the_bearer_token(fb, monkeypatch):
     seen = {}
-    original = requests.request
+    original = requests.Session.request
 
-    def spy(*args, **kwargs):
+    def spy(self, *args, **kwargs):
         seen.update(kwargs)
-        return original(*args, **kwargs)
+        return original(self, *args, **kwargs)
 
-    monkeypatch.setattr(requests, "request", spy)
+    monkeypatch.setattr(requests.Session, "request", spy)
     responses.get(f"{FB}/auth/api/v1/users/me", json={"response": {}})
     http.call(fb, "GET", "/auth/api/v1/users/me")
     assert seen["timeout"] == (5.0, 30.0)
     assert responses.calls[0].request.headers["Authorization"] == f"Bearer {fb.access_token}"
+
+
+def test_calls_reuse_one_session_per_thread():
+    import threading
+
+    first = http.session()
+    assert http.session() is first
+    other = []
+    thread = threading.Thread(target=lambda: other.append(http.session()))
+    thread.start()
+    thread.join()
+    assert other[0] is not first
 
 
 @responses.activate
