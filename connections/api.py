@@ -87,7 +87,7 @@ class ConnectionViewSet(TenantScopedMixin, viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def test(self, request, uuid=None):
         """Test connection: call the provider's cheapest real endpoint and say what came back."""
-        from connections.connect import ping
+        from connections.credentials.views import ping
 
         connection = self.get_object()
         ok, message = ping(connection)
@@ -133,13 +133,25 @@ class IntegrationSerializer(serializers.ModelSerializer):
 
     def validate(self, attrs):
         instance = self.instance or Integration(tenant=self.context["request"].tenant)
+        before = dict(instance.options or {})
         for key, value in attrs.items():
             setattr(instance, key, value)
         try:
             instance.clean()
         except DjangoValidationError as exc:
             raise ValidationError(exc.message_dict) from None
+        if "options" in attrs:
+            attrs["options"] = self.clean_options(instance.flow, attrs["options"], before)
         return attrs
+
+    def clean_options(self, flow, options, before: dict) -> dict:
+        """The same checks as the integration page (`Flow.clean_options`): known options, right kinds."""
+        if not isinstance(options, dict):
+            raise ValidationError({"options": ["Options must be a JSON object."]})
+        chosen, errors = flow.clean_options(options, from_form=False, current=before)
+        if errors:
+            raise ValidationError({"options": errors})
+        return chosen
 
     def create(self, validated_data):
         return Integration.objects.create(tenant=self.context["request"].tenant, **validated_data)

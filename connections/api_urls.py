@@ -3,8 +3,8 @@ from rest_framework.routers import SimpleRouter
 
 from audit.api import AuditEventViewSet
 from connections import api
-from syncs.api import JobViewSet
-from syncs.review_api import ReviewItemViewSet
+from syncs.operating.api import JobViewSet
+from syncs.review.api import ReviewItemViewSet
 
 router = SimpleRouter()
 router.register("connections", api.ConnectionViewSet, basename="api-connection")

@@ -12,9 +12,8 @@ from django.db import models
 from django.utils.text import slugify
 from django_scopes import ScopedManager
 
-from connections.fields import SecretField
-from connections.providers import PROVIDERS, provider_choices
-from syncs.flows import FLOWS, flow_choices
+from connections import registry
+from connections.credentials.fields import SecretField
 
 
 class Tenant(models.Model):
@@ -79,7 +78,7 @@ class Connection(models.Model):
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="connections")
-    provider = models.CharField(max_length=40, choices=provider_choices)
+    provider = models.CharField(max_length=40, choices=registry.provider_choices)
     label = models.CharField(max_length=200)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
 
@@ -118,11 +117,11 @@ class Connection(models.Model):
 
     @property
     def provider_name(self) -> str:
-        provider = PROVIDERS.get(self.provider)
+        provider = registry.find_provider(self.provider)
         return provider.name if provider else self.provider
 
     def clean(self):
-        provider = PROVIDERS.get(self.provider)
+        provider = registry.find_provider(self.provider)
         if provider is None:
             raise ValidationError({"provider": f"Unknown provider {self.provider!r}."})
         provider.validate_addresses(self.addresses, require=self.status == self.Status.ACTIVE)
@@ -143,7 +142,7 @@ class Integration(models.Model):
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="integrations")
-    kind = models.CharField(max_length=60, choices=flow_choices)
+    kind = models.CharField(max_length=60, choices=registry.flow_choices)
     source = models.ForeignKey(Connection, on_delete=models.PROTECT, related_name="source_integrations")
     target = models.ForeignKey(Connection, on_delete=models.PROTECT, related_name="target_integrations")
     enabled = models.BooleanField(default=False)
@@ -176,12 +175,18 @@ class Integration(models.Model):
 
     @property
     def kind_name(self) -> str:
-        flow = FLOWS.get(self.kind)
+        flow = registry.flow(self.kind)
         return flow.name if flow else self.kind
+
+    @property
+    def flow(self):
+        """The flow this integration runs (None when its kind is no longer installed)."""
+        return registry.flow(self.kind)
 
     def clean(self):
         errors = {}
-        if self.kind not in FLOWS:
+        flow = self.flow
+        if flow is None:
             errors["kind"] = f"Unknown integration kind {self.kind!r}."
         for side in ("source", "target"):
             connection = getattr(self, side, None) if getattr(self, f"{side}_id", None) else None
@@ -189,7 +194,6 @@ class Integration(models.Model):
                 errors[side] = "This connection belongs to another workspace."
         if self.source_id and self.source_id == self.target_id:
             errors["target"] = "Source and target must be different connections."
-        flow = FLOWS.get(self.kind)
         if flow is not None and not errors:
             if self.source.provider != flow.source_provider:
                 errors["source"] = f"{flow.name} reads from a {flow.source_provider} connection."

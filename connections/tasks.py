@@ -1,6 +1,6 @@
 """django-q2 entry points for connections: thin, idempotent, and safe to run on any worker."""
 
-from connections import tokens
+from connections.credentials import tokens
 
 
 def refresh_tokens() -> int:

@@ -15,7 +15,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django_scopes import scope, scopes_disabled
 
-from connections.accounts import email_verified
+from connections.accounts.signup import email_verified
 from connections.models import Membership, Tenant
 
 SESSION_KEY = "active_tenant"

@@ -13,6 +13,8 @@ import environ
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
+from connections.providers.configuration import provider_settings
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -178,30 +180,13 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # Connecting providers ------------------------------------------------------------------------------
 # social-auth runs the OAuth redirects for *connecting systems*; its backends are deliberately not in
-# AUTHENTICATION_BACKENDS, and its pipeline is ours alone (connections.oauth): it never logs anyone in.
-SOCIAL_AUTH_AUTHENTICATION_BACKENDS = [
-    "connections.providers.freshbooks.auth.Backend",
-    "connections.providers.zendesk.auth.Backend",
-]
-SOCIAL_AUTH_PIPELINE = ["connections.oauth.store_connection"]
+# AUTHENTICATION_BACKENDS, and its pipeline is ours alone (connections.credentials.oauth): it never logs anyone in.
+# OAuth apps are registered with each provider with the redirect URL <PUBLIC_BASE_URL>/oauth/complete/<provider>/;
+# OAUTH_APPS and SOCIAL_AUTH_AUTHENTICATION_BACKENDS are derived per provider at the end of this file.
+SOCIAL_AUTH_PIPELINE = ["connections.credentials.oauth.store_connection"]
 SOCIAL_AUTH_REQUESTS_TIMEOUT = 15
 SOCIAL_AUTH_STORAGE = "social_django.models.DjangoStorage"
-SOCIAL_AUTH_STRATEGY = "connections.oauth.ConnectStrategy"
-# OAuth apps (client id and secret per provider), registered with each provider with the redirect URL
-# <PUBLIC_BASE_URL>/oauth/complete/<provider>/.
-_SANDBOX_APPS = {
-    "freshbooks": ("sandbox-freshbooks-client", "sandbox-freshbooks-secret"),
-    "zendesk": ("ml-connector-sandbox", "zendesk-sandbox-client-secret"),
-}
-OAUTH_APPS = {
-    slug: {
-        "client_id": env.str(f"{slug.upper()}_CLIENT_ID", default=sandbox[0] if env.str("SANDBOX_URL", "") else ""),
-        "client_secret": env.str(
-            f"{slug.upper()}_CLIENT_SECRET", default=sandbox[1] if env.str("SANDBOX_URL", "") else ""
-        ),
-    }
-    for slug, sandbox in _SANDBOX_APPS.items()
-}
+SOCIAL_AUTH_STRATEGY = "connections.credentials.oauth.ConnectStrategy"
 # Every outbound call: seconds to connect and to wait for an answer.
 PROVIDER_CONNECT_TIMEOUT = env.float("PROVIDER_CONNECT_TIMEOUT", default=5.0)
 PROVIDER_READ_TIMEOUT = env.float("PROVIDER_READ_TIMEOUT", default=30.0)
@@ -222,7 +207,7 @@ TOKEN_REFRESH_MARGIN_SECONDS = env.int("TOKEN_REFRESH_MARGIN_SECONDS", default=9
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first, so a bad or missing token is a 401 with a WWW-Authenticate header.
-        "connections.api_tokens.ApiTokenAuthentication",
+        "connections.accounts.api_tokens.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["connections.api_base.IsTenantMember"],
@@ -289,12 +274,11 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
-# Provider hosts ------------------------------------------------------------------------------------
-# Every external base URL is a setting (see connections.providers.base.Host and `.env.example`).
-# SANDBOX_URL points every provider at the local sandbox (`manage.py sandbox`, started by `make demo`);
-# a provider's own variable below wins over it. Empty means the real provider.
+# Providers ---------------------------------------------------------------------------------------
+# SANDBOX_URL points every provider at the local sandbox (`manage.py sandbox`, started by `make demo`).
+# The rest is derived from connections.registry and each provider's declaration: per OAuth provider its app
+# (<SLUG>_CLIENT_ID and _SECRET, the sandbox's own app by default with SANDBOX_URL) and its social-auth
+# backend; per host an override variable (the Host's `setting`, e.g. <SLUG>_API_URL), which wins over
+# SANDBOX_URL. Empty means the real provider. `.env.example` lists them; the system check verifies them.
 SANDBOX_URL = env.str("SANDBOX_URL", default="").rstrip("/")
-FRESHBOOKS_API_URL = env.str("FRESHBOOKS_API_URL", default="")
-FRESHBOOKS_AUTH_URL = env.str("FRESHBOOKS_AUTH_URL", default="")
-ZENDESK_URL_TEMPLATE = env.str("ZENDESK_URL_TEMPLATE", default="")
-# End of provider hosts -----------------------------------------------------------------------------
+globals().update(provider_settings(env, sandbox=bool(SANDBOX_URL)))

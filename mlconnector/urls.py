@@ -4,7 +4,8 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from audit import views as audit_views
-from connections import accounts_views, views
+from connections.accounts import views as accounts_views
+from connections.integrations import views
 from mlconnector import health
 
 urlpatterns = [
@@ -12,15 +13,14 @@ urlpatterns = [
     path("login/", accounts_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("workspace/switch/", views.switch_tenant, name="switch-tenant"),
-    path("", include("connections.account_urls")),
-    path("", include("connections.connect_urls")),
-    path("webhooks/", include("syncs.webhook_urls")),
+    path("", include("connections.accounts.urls")),
+    path("", include("connections.credentials.urls")),
+    path("webhooks/", include("syncs.ingest.urls")),
     path("connections/", views.connection_list, name="connection-list"),
     path("connections/<uuid:uuid>/", views.connection_detail, name="connection-detail"),
-    path("integrations/", views.integration_list, name="integration-list"),
-    path("integrations/<uuid:uuid>/", views.integration_detail, name="integration-detail"),
-    path("", include("syncs.urls")),
-    path("", include("syncs.job_urls")),
+    path("", include("connections.integrations.urls")),
+    path("", include("syncs.review.urls")),
+    path("", include("syncs.operating.urls")),
     path("audit/", audit_views.audit_log, name="audit-log"),
     path("audit/<uuid:uuid>/", audit_views.audit_event, name="audit-event"),
     path("api/v1/", include("connections.api_urls")),

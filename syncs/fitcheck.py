@@ -15,7 +15,6 @@ from django.utils import timezone
 
 from syncs import mirror, review
 from syncs.engine import Context
-from syncs.flows import FLOWS
 from syncs.flows.base import SourceRef
 from syncs.matching import MatchKind
 from syncs.models import FitCheck, RecordLink, RemoteRecord
@@ -32,7 +31,6 @@ OUTCOME = {
     MatchKind.NONE: "none",
 }
 OUTCOMES = ("linked", "exact", "fuzzy", "review", "ambiguous", "none")
-SOURCE_TYPE, TARGET_TYPE = "client", "organization"
 STEPS = 3
 LISTED = 500  # customers listed one by one in the report; the counts cover all of them
 SAMPLES = 3
@@ -60,14 +58,19 @@ def _progress(check: FitCheck, step: int, label: str, done: int = 0, total: int 
 def run(check: FitCheck) -> FitCheck:
     """Load both sides, match every source customer, and store the report."""
     integration = check.integration
+    flow = integration.flow
     FitCheck.objects.filter(pk=check.pk).update(status=FitCheck.Status.RUNNING)
     try:
         source_label = f"Reading {integration.source.provider_name} customers"
         _progress(check, 1, source_label)
-        sources = mirror.load(integration.source, SOURCE_TYPE, progress=lambda n: _progress(check, 1, source_label, n))
+        sources = mirror.load(
+            integration.source, flow.source_record_type, progress=lambda n: _progress(check, 1, source_label, n)
+        )
         target_label = f"Reading {integration.target.provider_name} records"
         _progress(check, 2, target_label)
-        targets = mirror.load(integration.target, TARGET_TYPE, progress=lambda n: _progress(check, 2, target_label, n))
+        targets = mirror.load(
+            integration.target, flow.target_record_type, progress=lambda n: _progress(check, 2, target_label, n)
+        )
         report = match_all(check, integration, sources=sources, targets=targets)
         report["samples"] = samples(integration, report["customers"])
     except Exception as exc:
@@ -83,14 +86,15 @@ def run(check: FitCheck) -> FitCheck:
 
 def match_all(check: FitCheck, integration, *, sources: int, targets: int) -> dict:
     """Every mirrored source customer through the integration's match index; nothing is written or opened."""
-    index = review.index_for(integration, TARGET_TYPE)
+    source_type, target_type = integration.flow.source_record_type, integration.flow.target_record_type
+    index = review.index_for(integration, target_type)
     links = dict(
         RecordLink.objects.filter(
-            integration=integration, source_type=SOURCE_TYPE, target_type=TARGET_TYPE
+            integration=integration, source_type=source_type, target_type=target_type
         ).values_list("source_id", "target_id")
     )
     customers = RemoteRecord.objects.filter(
-        connection=integration.source, record_type=SOURCE_TYPE, deleted=False
+        connection=integration.source, record_type=source_type, deleted=False
     ).order_by("name", "remote_id")
     total = customers.count()
     counts = dict.fromkeys(OUTCOMES, 0)
@@ -135,7 +139,7 @@ def match_all(check: FitCheck, integration, *, sources: int, targets: int) -> di
 
 def samples(integration, customers: list[dict]) -> list[dict]:
     """What the first writes would look like: a few customers fetched and mapped by the flow (reads only)."""
-    flow = FLOWS.get(integration.kind)
+    flow = integration.flow
     if flow is None:
         return []
     chosen = [c for c in customers if c["outcome"] in ("exact", "fuzzy", "linked")][:2]
@@ -146,7 +150,7 @@ def samples(integration, customers: list[dict]) -> list[dict]:
         action = "update" if customer["target_id"] else "create (after a person confirms)"
         sample = {"customer": customer["name"], "action": action, "target_id": customer["target_id"]}
         try:
-            record = flow.fetch(ctx, SourceRef(SOURCE_TYPE, customer["id"]))
+            record = flow.fetch(ctx, SourceRef(flow.source_record_type, customer["id"]))
             mapped = flow.map(ctx, record) if record is not None else None
         except Exception as exc:  # a sample is an illustration; a flow that cannot map it says why
             sample["note"] = f"{type(exc).__name__}: {exc}"

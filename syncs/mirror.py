@@ -3,140 +3,42 @@
 Three ways keep it true, each cheap where the others are not:
 - `load(connection, record_type)`: a paged full load, when an integration is enabled and on demand. Rows the
   load did not see are marked deleted.
-- `on_event(event)`: a webhook about one record (Zendesk `organization.created`, `name_changed`,
-  `external_id_changed`, `deleted`) refetches that record before the event's jobs are made, so matching
-  sees an organization created a minute ago.
-- `poll(connection, record_type)`: scheduled; the provider's incremental export from the watermark catches
-  what a lost webhook missed.
+- `on_event(event)`: a webhook about one record (an organization created, renamed or deleted) refetches that
+  record before the event's jobs are made, so matching sees a record created a minute ago.
+- `poll(connection, record_type)`: scheduled; the provider's changes since the watermark catch what a lost
+  webhook missed.
 
-Each provider and record type has a `Source`: how to page through everything, fetch one, list changes, and
-turn a record into a row. Zendesk organizations are the first.
+Each provider's package says which record types it mirrors and how (`mirror.SOURCES`, each a
+`connections.providers.mirror.Source`: page through everything, fetch one, list changes, turn a record into
+a row, and which webhook events mean it changed).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from collections.abc import Callable
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
+from django_scopes import scopes_disabled
 
+from connections import registry
+from connections.models import Integration
 from connections.providers.errors import ProviderError
-from connections.providers.freshbooks import client as freshbooks
-from connections.providers.zendesk import client as zendesk
+from connections.providers.mirror import Source
 from syncs.matching import normalise_name
 from syncs.models import MirrorState, RemoteRecord
 
 logger = logging.getLogger(__name__)
 
-# Zendesk's incremental export refuses a start_time less than a minute old.
-MIN_EXPORT_AGE = timedelta(seconds=61)
 
-
-@dataclass(frozen=True)
-class Source:
-    """How one provider's records of one type reach the mirror."""
-
-    pages: Callable[..., Iterator[list[dict]]]  # (connection) -> pages of records, all of them
-    fetch: Callable[..., dict | None]  # (connection, remote_id) -> the record, None when gone
-    changes: Callable[..., Iterator[list[dict]]] | None  # (connection, since: datetime) -> pages of changes
-    row: Callable[[dict], dict]  # record -> RemoteRecord fields, with "remote_id"
-
-
-def _zendesk_pages(connection) -> Iterator[list[dict]]:
-    after = ""
-    while after is not None:
-        organizations, after = zendesk.organizations_page(connection, after=after or None)
-        yield organizations
-
-
-def _zendesk_changes(connection, since: datetime) -> Iterator[list[dict]]:
-    start = int(since.timestamp())
-    while True:
-        organizations, end_time, done = zendesk.organizations_changed_since(connection, start)
-        yield organizations
-        if done or end_time <= start:
-            return
-        start = end_time
-
-
-def _zendesk_fetch(connection, remote_id: str) -> dict | None:
-    return zendesk.get_organization(connection, remote_id)
-
-
-def _zendesk_row(organization: dict) -> dict:
-    notes = organization.get("notes") or ""
-    return {
-        "remote_id": str(organization["id"]),
-        "name": organization.get("name") or "",
-        "emails": [],
-        "external_id": organization.get("external_id") or None,
-        "summary": {
-            "domain_names": organization.get("domain_names") or [],
-            "tags": organization.get("tags") or [],
-            "details": (organization.get("details") or "")[:200],
-            "notes": notes[:200],
-        },
-        "remote_updated_at": parse_datetime(organization["updated_at"]) if organization.get("updated_at") else None,
-        "deleted": bool(organization.get("deleted_at")),
-    }
-
-
-def _freshbooks_pages(connection, since: datetime | None = None) -> Iterator[list[dict]]:
-    page, more = 1, True
-    while more:
-        clients, more = freshbooks.list_records(connection, "client", since=since, page=page)
-        yield clients
-        page += 1
-
-
-def _freshbooks_fetch(connection, remote_id: str) -> dict | None:
-    return freshbooks.get_record(connection, "client", remote_id)
-
-
-def _freshbooks_row(client: dict) -> dict:
-    person = " ".join(part for part in (client.get("fname"), client.get("lname")) if part)
-    updated = parse_datetime(client.get("updated") or "")
-    if updated is not None and timezone.is_naive(updated):
-        updated = timezone.make_aware(updated, FRESHBOOKS_ZONE)
-    return {
-        "remote_id": str(client["id"]),
-        "name": client.get("organization") or person or client.get("email") or "",
-        "emails": [client["email"]] if client.get("email") else [],
-        "external_id": None,
-        "summary": {"person": person, "phone": client.get("bus_phone") or client.get("mob_phone") or ""},
-        "remote_updated_at": updated,
-        "deleted": client.get("vis_state", 0) != 0,
-    }
-
-
-# FreshBooks writes `updated` without a zone, in US Eastern time.
-FRESHBOOKS_ZONE = ZoneInfo("America/New_York")
-
-SOURCES: dict[tuple[str, str], Source] = {
-    ("zendesk", "organization"): Source(_zendesk_pages, _zendesk_fetch, _zendesk_changes, _zendesk_row),
-    # The source side, for the fit check and the reverse (possible duplicate) check.
-    ("freshbooks", "client"): Source(_freshbooks_pages, _freshbooks_fetch, _freshbooks_pages, _freshbooks_row),
-}
-
-# Webhook events that say a mirrored record changed: (provider, event name) -> record type.
-EVENTS = {
-    ("zendesk", "organization.created"): "organization",
-    ("zendesk", "organization.name_changed"): "organization",
-    ("zendesk", "organization.external_id_changed"): "organization",
-    ("zendesk", "organization.deleted"): "organization",
-    ("freshbooks", "client.create"): "client",
-    ("freshbooks", "client.update"): "client",
-    ("freshbooks", "client.delete"): "client",
-}
+def sources(connection) -> dict[str, Source]:
+    """The record types this connection's provider mirrors (its package's `mirror.SOURCES`)."""
+    return registry.part(connection.provider, "mirror") or {}
 
 
 def source_for(connection, record_type: str) -> Source | None:
-    return SOURCES.get((connection.provider, record_type))
+    return sources(connection).get(record_type)
 
 
 def store(connection, record_type: str, fields: dict) -> RemoteRecord:
@@ -174,7 +76,7 @@ def _save_state(state: MirrorState, **fields) -> None:
     MirrorState.objects.filter(pk=state.pk).update(**fields, updated_at=timezone.now())
 
 
-def load(connection, record_type: str = "organization", progress: Callable[[int], None] | None = None) -> int:
+def load(connection, record_type: str, progress: Callable[[int], None] | None = None) -> int:
     """Read every record page by page into the mirror; rows not seen are marked deleted. Returns the count.
 
     `progress`, if given, is called with the number of records read so far after each page.
@@ -224,11 +126,19 @@ def on_event(event) -> bool:
     Called before the event's jobs are made. A provider error is logged, not raised: jobs must still be
     made, and polling catches the record up later.
     """
-    record_type = EVENTS.get((event.provider, event.event_name))
-    if record_type is None or not event.object_id or not is_mirrored(event.connection, record_type):
+    found = next(
+        (
+            (kind, source)
+            for kind, source in sources(event.connection).items()
+            if event.event_name in source.events | source.gone
+        ),
+        None,
+    )
+    if found is None or not event.object_id or not is_mirrored(event.connection, found[0]):
         return False
+    record_type, source = found
     try:
-        if event.event_name.endswith(".deleted"):
+        if event.event_name in source.gone:
             forget(event.connection, record_type, event.object_id)
         else:
             refresh(event.connection, record_type, event.object_id)
@@ -240,8 +150,6 @@ def on_event(event) -> bool:
 
 def is_mirrored(connection, record_type: str) -> bool:
     """Whether this connection's records are mirrored: it is the target of an integration (or was loaded)."""
-    from connections.models import Integration
-
     if source_for(connection, record_type) is None:
         return False
     return (
@@ -250,12 +158,11 @@ def is_mirrored(connection, record_type: str) -> bool:
     )
 
 
-def poll(connection, record_type: str = "organization") -> int:
-    """Mirror what changed since the watermark (the provider's incremental export); returns the count.
+def poll(connection, record_type: str) -> int:
+    """Mirror what changed since the watermark (the provider's changes since then); returns the count.
 
-    Without a watermark (never loaded) it does a full load instead. Each poll asks from at least a minute
-    before the previous one began (Zendesk refuses a younger start), so consecutive windows overlap; storing
-    a record twice changes nothing.
+    Without a watermark (never loaded) it does a full load instead. Each poll asks from the source's `overlap`
+    before the previous one began, so consecutive windows overlap; storing a record twice changes nothing.
     """
     source = source_for(connection, record_type)
     if source is None or source.changes is None:
@@ -265,7 +172,7 @@ def poll(connection, record_type: str = "organization") -> int:
         return load(connection, record_type)
     started = timezone.now()
     count = 0
-    for page in source.changes(connection, min(state.watermark, started) - MIN_EXPORT_AGE):
+    for page in source.changes(connection, min(state.watermark, started) - source.overlap):
         with transaction.atomic():
             for record in page:
                 store(connection, record_type, source.row(record))
@@ -277,12 +184,8 @@ def poll(connection, record_type: str = "organization") -> int:
 def connections_to_poll() -> list[tuple[int, str]]:
     """(connection pk, record type) of every mirror worth polling: loaded ones, and targets of enabled
     integrations (loaded on their first poll if enabling did not)."""
-    from django_scopes import scopes_disabled
-
-    from connections.models import Integration
-
     with scopes_disabled():
         loaded = MirrorState.objects.filter(watermark__isnull=False).values_list("connection_id", "record_type")
         targets = Integration.objects.filter(enabled=True).values_list("target_id", "target__provider").distinct()
-        wanted = {(pk, kind) for pk, provider in targets for (p, kind) in SOURCES if p == provider}
+        wanted = {(pk, kind) for pk, provider in targets for kind in registry.part(provider, "mirror") or {}}
         return sorted(wanted | set(loaded))

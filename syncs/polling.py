@@ -3,7 +3,7 @@
 Each changed record becomes an InboundEvent (dedupe key: record type, id and its `updated` stamp, so an
 unchanged record is never queued twice) and its jobs, one page per transaction. The watermark moves to the
 poll's start only after the last page, so a crash mid-way re-reads pages rather than skipping any.
-FreshBooks filters by day (`search[updated_min]`), so consecutive windows overlap; dedupe absorbs that.
+Sources that filter by day make consecutive windows overlap; dedupe absorbs that.
 A backfill is the same walk without a watermark, with its progress kept on the integration.
 """
 
@@ -14,7 +14,6 @@ from django.utils import timezone
 
 from connections.models import Integration
 from syncs import engine
-from syncs.flows import FLOWS
 from syncs.models import InboundEvent
 
 
@@ -31,7 +30,7 @@ def due_integrations() -> list[int]:
 
 def run(integration: Integration, *, backfill: bool = False) -> int:
     """Walk the source's changes (all records for a backfill); returns how many records were seen."""
-    flow = FLOWS[integration.kind]
+    flow = integration.flow
     started = timezone.now()
     since = None if backfill else integration.poll_watermark
     source = InboundEvent.Source.BACKFILL if backfill else InboundEvent.Source.POLL

@@ -4,16 +4,19 @@ import logging
 
 from django_scopes import scope, scopes_disabled
 
+import audit
+from connections import registry
 from connections.models import Connection, Integration
 from connections.providers.errors import ProviderError
-from syncs import engine, events, mirror, polling
-from syncs.models import InboundEvent, SyncJob
+from syncs import engine, fitcheck, mirror, polling
+from syncs.ingest import events
+from syncs.models import FitCheck, InboundEvent, SyncJob
 
 logger = logging.getLogger(__name__)
 
 
 def process_event(event_pk: int) -> int:
-    """Turn a stored InboundEvent into jobs; safe to run twice (see syncs.events.process)."""
+    """Turn a stored InboundEvent into jobs; safe to run twice (see syncs.ingest.events.process)."""
     with scopes_disabled():
         event = InboundEvent.objects.select_related("tenant", "connection").filter(pk=event_pk).first()
     if event is None:
@@ -50,10 +53,11 @@ def poll_integration(integration_pk: int, backfill: bool = False) -> int:
     if integration is None:
         return 0
     with scope(tenant=integration.tenant):
-        if backfill and mirror.source_for(integration.target, "organization"):
+        record_type = integration.flow.target_record_type
+        if backfill and mirror.source_for(integration.target, record_type):
             # The backlog's jobs match against the target's records: load them first, or not start.
             try:
-                mirror.load(integration.target, "organization")
+                mirror.load(integration.target, record_type)
             except ProviderError as exc:
                 polling.save_progress(integration, status="failed", error=f"Reading the target's records: {exc}")
                 engine.Context(None, integration).record(
@@ -74,21 +78,15 @@ def poll_due() -> int:
 
 
 def register_webhooks(connection_pk: int) -> dict:
-    """Create the provider's missing webhooks for this connection (see each provider's webhooks.register)."""
-    import audit
-    from connections.connect import webhook_module
-    from connections.providers.errors import ProviderError
-
+    """Create the provider's missing webhooks for this connection (its package's `subscriptions.register`)."""
     with scopes_disabled():
         connection = Connection.objects.select_related("tenant").filter(pk=connection_pk).first()
-    if connection is None:
-        return {}
-    module = webhook_module(connection)
-    if module is None:
+    subscriptions = registry.part(connection.provider, "subscriptions") if connection else None
+    if subscriptions is None:
         return {}
     with scope(tenant=connection.tenant):
         try:
-            state = module.register(connection)
+            state = subscriptions.register(connection)
         except ProviderError as exc:
             audit.record(
                 "webhook.registration_failed",
@@ -109,28 +107,27 @@ def register_webhooks(connection_pk: int) -> dict:
         return state
 
 
-def confirm_webhook(connection_pk: int, callback_id: str) -> None:
-    """FreshBooks' verify PUT, sent after the verification POST was stored and acknowledged."""
-    from connections.providers.freshbooks import webhooks
-
+def confirm_webhook(connection_pk: int, subscription_id: str) -> None:
+    """A verification handshake's answer, sent after the provider's verification request was stored."""
     with scopes_disabled():
         connection = Connection.objects.select_related("tenant").get(pk=connection_pk)
     with scope(tenant=connection.tenant):
-        webhooks.confirm(connection, callback_id)
+        registry.part(connection.provider, "subscriptions").confirm(connection, subscription_id)
 
 
-def load_mirror(connection_pk: int, record_type: str = "organization") -> int:
-    """On demand: a full load of one connection's records of one type into the mirror."""
+def load_mirror(connection_pk: int, record_type: str | None = None) -> int:
+    """On demand: a full load of one connection's records of one type (every mirrored type when None)."""
     with scopes_disabled():
         connection = Connection.objects.select_related("tenant").filter(pk=connection_pk).first()
     if connection is None:
         return 0
     with scope(tenant=connection.tenant):
-        return mirror.load(connection, record_type)
+        types = [record_type] if record_type else list(mirror.sources(connection))
+        return sum(mirror.load(connection, kind) for kind in types)
 
 
 def poll_mirrors() -> int:
-    """Scheduled: each mirrored target's changes since its watermark (Zendesk's incremental export)."""
+    """Scheduled: each mirrored target's changes since its watermark (the provider's changes export)."""
     count = 0
     for connection_pk, record_type in mirror.connections_to_poll():
         with scopes_disabled():
@@ -144,9 +141,6 @@ def poll_mirrors() -> int:
 
 
 def run_fit_check(check_pk: int) -> str | None:
-    from syncs import fitcheck
-    from syncs.models import FitCheck
-
     with scopes_disabled():
         check = FitCheck.objects.select_related("tenant", "integration__source", "integration__target").filter(
             pk=check_pk

@@ -91,34 +91,8 @@ def connection_a(tenant_a):
 @pytest.fixture(autouse=True)
 def test_registry(monkeypatch):
     """A source and a target provider and a flow between them, beside whatever is really registered."""
-    from types import SimpleNamespace
+    from connections.registry import FLOWS, PROVIDERS, ProviderSpec
 
-    from connections.providers import PROVIDERS, AuthKind, Provider
-    from syncs.flows import FLOWS
-
-    monkeypatch.setitem(
-        PROVIDERS,
-        "testsource",
-        Provider(
-            slug="testsource",
-            name="Test Source",
-            auth_kinds=(AuthKind.OAUTH2_USER,),
-            address_fields=("account_id",),
-        ),
-    )
-    monkeypatch.setitem(
-        PROVIDERS,
-        "testtarget",
-        Provider(
-            slug="testtarget",
-            name="Test Target",
-            auth_kinds=(AuthKind.API_TOKEN,),
-            address_fields=("subdomain",),
-            required_addresses=("subdomain",),
-        ),
-    )
-    monkeypatch.setitem(
-        FLOWS,
-        "test_flow",
-        SimpleNamespace(name="Test Source -> Test Target", source_provider="testsource", target_provider="testtarget"),
-    )
+    monkeypatch.setitem(PROVIDERS, "testsource", ProviderSpec.declaration_only("tests.registry_doubles", "TEST_SOURCE"))
+    monkeypatch.setitem(PROVIDERS, "testtarget", ProviderSpec.declaration_only("tests.registry_doubles", "TEST_TARGET"))
+    monkeypatch.setitem(FLOWS, "test_flow", "tests.registry_doubles.TEST_FLOW")

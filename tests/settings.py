@@ -12,6 +12,7 @@ os.environ.setdefault("FIELD_ENCRYPTION_KEY", "Yk4xM3VfNzRuSFJ2a0dWT3RmZ2xXNnJ4b
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 
+from connections.providers.configuration import oauth_providers, sandbox_app
 from mlconnector.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -21,8 +22,5 @@ Q_CLUSTER = {**Q_CLUSTER, "sync": True}  # noqa: F405
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 SANDBOX_URL = ""  # the `sandbox` fixture answers on the providers' real hosts
-OAUTH_APPS = {
-    "freshbooks": {"client_id": "sandbox-freshbooks-client", "client_secret": "sandbox-freshbooks-secret"},
-    "zendesk": {"client_id": "ml-connector-sandbox", "client_secret": "zendesk-sandbox-client-secret"},
-}
+OAUTH_APPS = {slug: sandbox_app(slug) for slug in oauth_providers()}  # each emulator's own app
 PUBLIC_BASE_URL = "http://127.0.0.1:8000"

@@ -1,27 +1,29 @@
 """The declarative description every provider package exports as `PROVIDER`.
 
 A provider is data first (who it is, how it authenticates, which per-connection addresses it needs, its
-hosts, its published limits); behaviour lives in the package's `auth.py`, `client.py`, `webhooks.py` and
-`emulator.py`.
+hosts, its published limits); behaviour lives in the package's other modules, named in `connections.registry`.
+The declaration imports nothing but this module, so settings can derive per-provider values from it.
 """
 
 import re
 import string
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
 
 # A host placeholder is filled from per-connection data, so it must stay one DNS label (or one path segment):
 # a typed subdomain or a region can never point our calls, and the tokens they carry, at another host.
 _HOST_VALUE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
 
 
-class AuthKind(models.TextChoices):
-    OAUTH2_USER = "oauth2_user", "OAuth 2.0, user-delegated"
-    CLIENT_CREDENTIALS = "client_credentials", "OAuth 2.0 client credentials"
-    API_TOKEN = "api_token", "API token"
+class AuthKind(StrEnum):
+    """How a provider is connected. A plain enum, not a model choice: settings read declarations at start-up."""
+
+    OAUTH2_USER = "oauth2_user"
+    CLIENT_CREDENTIALS = "client_credentials"
+    API_TOKEN = "api_token"  # noqa: S105 - a kind of credential, not one
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,13 @@ class Provider:
     rate_limits: tuple[RateLimit, ...] = ()
     hosts: tuple[Host, ...] = ()
     docs_url: str = ""
+    # What the requested access lets ml-connector do, in words, for the connect page.
+    access: str = ""
     extra: dict = field(default_factory=dict)
+
+    @property
+    def uses_oauth(self) -> bool:
+        return AuthKind.OAUTH2_USER in self.auth_kinds
 
     def host(self, name: str = "api") -> Host:
         for host in self.hosts:

@@ -9,12 +9,9 @@ Zendesk's text/plain 429, HTML error pages) are handled here or in the provider'
 
 import base64
 import json
-import os
-import threading
 import time
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from importlib import import_module
 from urllib.parse import urlsplit
 
 import requests
@@ -23,7 +20,8 @@ from django.core.cache import cache
 from django.utils import timezone
 
 import audit
-from connections.providers import get_provider
+from connections import registry
+from connections.credentials import tokens
 from connections.providers.errors import (
     AuthExpired,
     Conflict,
@@ -35,6 +33,7 @@ from connections.providers.errors import (
     Retryable,
     UnsafeHost,
 )
+from connections.providers.session import session
 
 BODY_LIMIT = 4000  # characters of each body kept in the audit event
 
@@ -47,30 +46,14 @@ class Result:
     duration_ms: int
 
 
-_local = threading.local()
-
-
-def session() -> requests.Session:
-    """One HTTP session per thread (a process's workers each have their own): connections to a provider are
-    kept alive and reused, instead of a new TCP and TLS handshake for every call."""
-    current = getattr(_local, "session", None)
-    if current is None or getattr(_local, "pid", None) != os.getpid():
-        current = _local.session = requests.Session()
-        _local.pid = os.getpid()
-    return current
-
-
 def hooks(provider_slug: str):
-    """The provider's `client.py` module, where its quirks live (None when it has none)."""
-    try:
-        return import_module(f"connections.providers.{provider_slug}.client")
-    except ModuleNotFoundError:
-        return None
+    """The provider's client module, where its quirks live (None when it has none)."""
+    return registry.part(provider_slug, "client")
 
 
 def build_url(connection, path: str, host: str = "api") -> str:
     """Base URL from the provider's rules and the connection's addresses, then a path that cannot leave it."""
-    provider = get_provider(connection.provider)
+    provider = registry.provider(connection.provider)
     try:
         base = provider.base_url(host, connection.addresses)
     except ValueError as exc:
@@ -111,8 +94,6 @@ def call(
     audit_kind: str = "api.call",
 ) -> Result:
     """One API call as `connection`; returns the parsed body or raises a ProviderError subclass."""
-    from connections import tokens
-
     url = build_url(connection, path, host)
     access_token = tokens.access_token_for(connection)
     for attempt in (1, 2):

@@ -1,29 +1,22 @@
-"""Which emulators exist: every registered provider whose package has an `emulator.py` exporting `EMULATOR`.
+"""Which emulators exist: every registered provider whose registry line names an emulator.
 
-No list of its own to keep in step: registering a provider (connections.providers) and giving its package an
-emulator is enough for the pytest fixture and the sandbox server to serve it.
+No list of its own to keep in step: registering a provider (`connections.registry`) with an emulator in its
+package is enough for the pytest fixture and the sandbox server to serve it.
 """
 
 from __future__ import annotations
 
-from importlib import import_module
-
-from connections.providers import PROVIDERS
+from connections import registry
 from connections.sandbox.base import Clock, Emulator
 
 
 def emulator_classes() -> dict[str, type[Emulator]]:
-    classes = {}
-    for slug in PROVIDERS:
-        module_name = f"connections.providers.{slug}.emulator"
-        try:
-            module = import_module(module_name)
-        except ModuleNotFoundError as error:
-            if error.name and module_name.startswith(error.name):
-                continue  # no package or no emulator for this provider (yet)
-            raise
-        classes[slug] = module.EMULATOR
-    return classes
+    found = {}
+    for slug, spec in registry.PROVIDERS.items():
+        emulator = spec.load("emulator")
+        if emulator is not None:
+            found[slug] = emulator
+    return found
 
 
 def build_emulators(

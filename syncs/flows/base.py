@@ -8,10 +8,14 @@
 The engine owns everything else: claiming the job, the RecordLink and its fingerprint (an unchanged payload
 is never written again), retries, rate limits, parking, the audit trail and dry runs. A flow raises the typed
 errors of `connections.providers.errors` and `NeedsReview`; it never retries or sleeps itself.
+
+A flow also declares its options (`default_options`, `option_fields`) and what it would write (`preview`);
+`clean_options` checks a change of options in one place for the integration page and the API alike.
 """
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 
@@ -47,17 +51,92 @@ class Skip(Exception):
     """Nothing to write for this record (e.g. an expense without a client); succeeded, with the reason."""
 
 
+@dataclass(frozen=True)
+class OptionField:
+    """One option of a flow as the integration page shows it: a checkbox, a number in a range, or a choice."""
+
+    name: str
+    label: str
+    kind: str  # "bool", "int", "float" or "choice"
+    choices: tuple[str, ...] = ()
+    low: float | None = None
+    high: float | None = None
+
+    def clean(self, raw, *, from_form: bool):
+        """(value, error): a form sends strings ("on" for a ticked box); the API sends JSON values."""
+        if self.kind == "bool":
+            if from_form:
+                return raw is not None, None
+            return (raw, None) if isinstance(raw, bool) else (None, f"{self.label}: true or false, please.")
+        if self.kind == "choice":
+            error = None if raw in self.choices else f"{self.label}: choose one of {', '.join(self.choices)}."
+            return raw, error
+        if isinstance(raw, bool):
+            return None, f"{self.label}: a number, please."
+        try:
+            value = int(raw) if self.kind == "int" else float(raw)
+        except (TypeError, ValueError):
+            return None, f"{self.label}: a number, please."
+        if self.kind == "int" and not from_form and isinstance(raw, float) and raw != value:
+            return None, f"{self.label}: a whole number, please."
+        if (self.low is not None and value < self.low) or (self.high is not None and value > self.high):
+            return value, f"{self.label}: between {self.low:g} and {self.high:g}."
+        return value, None
+
+
 class Flow:
     slug = ""
     name = ""
     source_provider = ""
     target_provider = ""
+    # The customer records matched across the two systems (a FreshBooks client, a Zendesk organization): the
+    # mirror, the fit check, the backfill and the review queue read these.
+    source_record_type = ""
+    target_record_type = ""
     listens_to: frozenset[str] = frozenset()
     # Events from the *target* connection this flow also acts on (e.g. Zendesk organization.created, checked
     # against the source's customers); their jobs carry a `source_type` the flow knows lives on the target.
     target_listens_to: frozenset[str] = frozenset()
     # The record types polling and backfill read from the source, each listed page by page by `changes()`.
     polled_types: tuple[str, ...] = ()
+    default_options: Mapping = {}
+    option_fields: tuple[OptionField, ...] = ()
+
+    def options(self, integration_options: dict | None) -> dict:
+        """The options in force: the defaults, overridden by what the integration saved."""
+        return {**self.default_options, **(integration_options or {})}
+
+    def clean_options(self, values: Mapping, *, from_form: bool, current: dict | None = None) -> tuple[dict, list[str]]:
+        """(options to save, errors): every option field from `values`, checked; nothing else is accepted.
+
+        From a form, every field is read (an unticked box is absent, so False); from the API, only the keys
+        given, and a key the flow does not know is an error.
+        """
+        chosen, errors = {}, []
+        known = {option.name: option for option in self.option_fields}
+        if not from_form:
+            errors += [f"{name}: this integration has no such option." for name in values if name not in known]
+        for option in self.option_fields:
+            if not from_form and option.name not in values:
+                continue
+            raw = values.get(option.name) if not from_form or option.kind == "bool" else values.get(option.name, "")
+            value, error = option.clean(raw, from_form=from_form)
+            if error:
+                errors.append(error)
+                if value is None:
+                    continue
+            chosen[option.name] = value
+        if not errors:
+            errors += self.check_options({**self.options(current), **chosen})
+        return chosen, errors
+
+    def check_options(self, options: dict) -> list[str]:
+        """Rules across the options in force (e.g. one threshold below another); an error message per rule broken."""
+        return []
+
+    def preview(self, options: dict) -> dict:
+        """What the flow writes, on made-up data, for the integration page: {what: text}."""
+        return {}
 
     def source_ref(self, event) -> SourceRef:
         return SourceRef(event.object_type, event.object_id)

@@ -17,17 +17,11 @@ What moves, by the source record a job is about:
 
 Matching: a client's organization is its RecordLink (client -> organization), else `review.match_or_review`
 (exact, then fuzzy, else a person decides). Jobs of the client's invoices, payments and expenses that wait for
-that decision are released when the link appears (`release_waiting_jobs`).
+that decision (`engine.wait_for`) are released when the link appears.
 
-Idempotency, since one event may need several writes, each is idempotent on its own:
-- the organization's summary: a RecordLink (client -> "section:<name>") holds the fingerprint of what was last
-  written there; an unchanged summary costs no call, a changed one replaces the section, never appends;
-- ticket notes: every note ends with a marker (source record and version, the version being a digest of what
-  the note says) and a RecordLink (source -> "note:<ticket id>") records it, written as "pending" before the
-  call and completed after it; only an uncertain earlier attempt (pending) reads the ticket's comments to
-  look for the marker before posting again;
-- one job at a time writes to one organization (a short cache lock), so a payment's job and its invoice's job
-  never post the same note twice.
+What is said lives beside this module (`freshbooks_zendesk_billing`); how Zendesk takes it, with every write
+idempotent on its own (a managed section with its fingerprint, notes once per version with a marker, one job
+at a time per organization), is the Zendesk package's `OrganizationWriter`.
 
 API calls per invoice event (client linked, custom fields known, summary changed, N open tickets):
 FreshBooks 3 (the invoice with lines, the client's invoices, the client's payments; a payment event adds the
@@ -40,28 +34,28 @@ an unchanged invoice costs the 3 FreshBooks reads and nothing on Zendesk.
 
 from __future__ import annotations
 
-import hashlib
-import json
-import re
-import uuid
-from datetime import date
-from decimal import Decimal
-from zoneinfo import ZoneInfo
-
-from django.conf import settings
-from django.core.cache import cache
-from django.db.models.signals import post_save
-from django.utils import timezone
-
-from connections.providers.errors import Invalid, RateLimited, Retryable
 from connections.providers.freshbooks import client as freshbooks
+from connections.providers.freshbooks.domain import client_name
 from connections.providers.zendesk import client as zendesk
-from syncs.flows.base import Flow, Mapped, NeedsReview, Skip, SourceRef
-from syncs.matching import DEFAULT_THRESHOLDS
-from syncs.models import RecordLink, SyncJob
+from connections.providers.zendesk.organizations import OrganizationWriter
+from syncs import engine, review
+from syncs.flows.base import Flow, Mapped, NeedsReview, OptionField, Skip, SourceRef
+from syncs.flows.freshbooks_zendesk_billing import (
+    CUSTOM_FIELDS,
+    SECTION_TITLES,
+    billing_summary,
+    expense_line,
+    expense_note,
+    invoice_note,
+    preview,
+    summary_fields,
+    summary_lines,
+    ticket_note,
+)
+from syncs.matching import DEFAULT_THRESHOLDS, Candidate, MatchDecision, MatchKind
+from syncs.models import RecordLink, RemoteRecord
 
 SLUG = "freshbooks_zendesk"
-EASTERN = ZoneInfo("America/New_York")
 
 # What an integration does unless its options say otherwise (the integration page edits `options`).
 DEFAULT_OPTIONS = {
@@ -78,307 +72,23 @@ DEFAULT_OPTIONS = {
     "review": DEFAULT_THRESHOLDS.review,
 }
 
-# How the integration page shows and edits them: (option, label, kind, choices). `auto_link` and `review` are
-# the matching thresholds `syncs.review` reads from the same options.
+# How the integration page shows and edits them. `auto_link` and `review` are the matching thresholds
+# `syncs.review` reads from the same options.
 OPTION_FIELDS = (
-    ("invoices", "Invoices and payments: billing summary, custom fields and ticket notes", "bool", ()),
-    ("expenses", "Expenses of a client: summary section and ticket notes", "bool", ()),
-    ("clients", "Client name, e-mail and address to the organization", "bool", ()),
-    ("duplicates", "Check new Zendesk organizations against FreshBooks clients", "bool", ()),
-    ("tickets", "New tickets get the billing summary as an internal note", "bool", ()),
-    ("ticket_notes", "Invoice and expense notes on the organization's open tickets", "bool", ()),
-    ("include_drafts", "Count draft invoices (never sent to the customer)", "bool", ()),
-    ("recent_invoices", "Invoices listed in the summary", "int", ()),
-    ("summary_field", "Organization field that holds the summary", "choice", ("notes", "details")),
-    ("auto_link", "Link automatically from this fuzzy score (0-100)", "float", ()),
-    ("review", "Ask a person from this fuzzy score (0-100)", "float", ()),
+    OptionField("invoices", "Invoices and payments: billing summary, custom fields and ticket notes", "bool"),
+    OptionField("expenses", "Expenses of a client: summary section and ticket notes", "bool"),
+    OptionField("clients", "Client name, e-mail and address to the organization", "bool"),
+    OptionField("duplicates", "Check new Zendesk organizations against FreshBooks clients", "bool"),
+    OptionField("tickets", "New tickets get the billing summary as an internal note", "bool"),
+    OptionField("ticket_notes", "Invoice and expense notes on the organization's open tickets", "bool"),
+    OptionField("include_drafts", "Count draft invoices (never sent to the customer)", "bool"),
+    OptionField("recent_invoices", "Invoices listed in the summary", "int", low=1, high=10),
+    OptionField("summary_field", "Organization field that holds the summary", "choice", ("notes", "details")),
+    OptionField("auto_link", "Link automatically from this fuzzy score (0-100)", "float", low=0, high=100),
+    OptionField("review", "Ask a person from this fuzzy score (0-100)", "float", low=0, high=100),
 )
 
-# The organization custom fields the integration keeps, created on Zendesk when missing.
-CUSTOM_FIELDS = (
-    ("freshbooks_outstanding", "decimal", "Outstanding balance (FreshBooks)"),
-    ("freshbooks_next_due", "date", "Next invoice due (FreshBooks)"),
-    ("freshbooks_payment_status", "text", "Payment status (FreshBooks)"),
-)
-FIELDS_CACHE_SECONDS = 24 * 3600
-
-SECTION_TITLES = {"billing": "FreshBooks billing", "expenses": "FreshBooks expenses", "contact": "FreshBooks contact"}
-
-
-def options(ctx) -> dict:
-    return {**DEFAULT_OPTIONS, **(ctx.options or {})}
-
-
-def preview(chosen: dict | None = None) -> dict:
-    """What the integration writes, on made-up data, for the integration page's note format preview."""
-    opts = {**DEFAULT_OPTIONS, **(chosen or {})}
-    day = today()
-
-    def invoice(n, cost, paid, age):
-        created = date.fromordinal(day.toordinal() - age)
-        due = date.fromordinal(created.toordinal() + 30).isoformat()
-        outstanding = Decimal(cost) - Decimal(paid)
-        status = "paid" if not outstanding else ("partial" if Decimal(paid) else "sent")
-        return {
-            "id": 2000000 + n,
-            "invoice_number": f"{n:07d}",
-            "create_date": created.isoformat(),
-            "due_date": due,
-            "amount": {"amount": cost, "code": "USD"},
-            "outstanding": {"amount": str(outstanding), "code": "USD"},
-            "v3_status": status,
-            "payment_status": status if status != "sent" else "unpaid",
-            "vis_state": 0,
-            "lines": [{"name": "Support plan", "qty": "1", "unit_cost": {"amount": cost, "code": "USD"}}],
-        }
-
-    invoices = [invoice(1, "1200.00", "1200.00", 60), invoice(2, "450.00", "0", 20), invoice(3, "300.00", "0", 2)]
-    payments = [{"id": 1, "date": invoices[0]["create_date"], "amount": {"amount": "1200.00", "code": "USD"}}]
-    summary = billing_summary(
-        invoices, payments, recent=int(opts["recent_invoices"]), include_drafts=bool(opts["include_drafts"])
-    )
-    _version, note = invoice_note(invoices[2], "Acme Corp", summary)
-    return {
-        f"Organization {opts['summary_field']}": section_text("billing", summary_lines(summary)),
-        "Organization fields": json.dumps(summary_fields(summary), indent=1),
-        "Internal note on open tickets, per invoice version": note,
-        "Internal note on a new ticket": "\n".join(
-            ["FreshBooks billing for this customer", *summary_lines(summary), marker("client", 100001, "ticket-7")]
-        ),
-    }
-
-
-# Formatting: money, dates, statuses -------------------------------------------------------------------
-
-
-def amount(money: dict | None) -> Decimal:
-    return Decimal(str((money or {}).get("amount") or "0"))
-
-
-def show_money(value: Decimal, code: str) -> str:
-    return f"{code} {value:,.2f}"
-
-
-def show_amount(money: dict | None) -> str:
-    return show_money(amount(money), (money or {}).get("code") or "")
-
-
-def today() -> date:
-    return timezone.now().astimezone(EASTERN).date()
-
-
-def invoice_status(invoice: dict) -> str:
-    """FreshBooks' own words for the status (`v3_status`), read and never written; "overdue" when it is."""
-    status = invoice.get("v3_status") or invoice.get("payment_status") or str(invoice.get("status", ""))
-    if amount(invoice.get("outstanding")) > 0 and invoice.get("due_date") and invoice["due_date"] < str(today()):
-        return f"{status}, overdue"
-    return status
-
-
-def client_name(client: dict) -> str:
-    person = f"{client.get('fname', '')} {client.get('lname', '')}".strip()
-    return client.get("organization") or person or client.get("email") or f"Client {client.get('id')}"
-
-
-def digest(*parts) -> str:
-    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:12]
-
-
-def marker(source_type: str, source_id, version: str) -> str:
-    return f"[ml-connector freshbooks:{source_type}:{source_id} v{version}]"
-
-
-# The billing summary ---------------------------------------------------------------------------------
-
-
-def billing_summary(invoices: list[dict], payments: list[dict], *, recent: int, include_drafts: bool) -> dict:
-    """What support needs from a client's invoices and payments: plain data, shared by the section, the
-    custom fields and the ticket notes."""
-    counted = [i for i in invoices if i.get("vis_state", 0) == 0 and (include_drafts or i.get("v3_status") != "draft")]
-    counted.sort(key=lambda i: (i.get("create_date") or "", i["id"]), reverse=True)
-    totals: dict[str, Decimal] = {}
-    for invoice in counted:
-        code = (invoice.get("outstanding") or {}).get("code") or invoice.get("currency_code") or ""
-        totals[code] = totals.get(code, Decimal(0)) + amount(invoice.get("outstanding"))
-    due = sorted(i["due_date"] for i in counted if amount(i.get("outstanding")) > 0 and i.get("due_date"))
-    overdue = bool(due) and due[0] < str(today())
-    live_payments = [p for p in payments if p.get("vis_state", 0) == 0]
-    live_payments.sort(key=lambda p: (p.get("date") or "", p["id"]), reverse=True)
-    outstanding = sum(totals.values(), Decimal(0))
-    if not counted:
-        status = "no invoices"
-    elif outstanding == 0:
-        status = "paid"
-    elif overdue:
-        status = "overdue"
-    elif any(i.get("payment_status") == "partial" for i in counted if amount(i.get("outstanding")) > 0):
-        status = "partially paid"
-    else:
-        status = "unpaid"
-    main_code = (counted[0].get("currency_code") if counted else "") or next(iter(totals), "")
-    return {
-        "recent": [
-            {
-                "number": i.get("invoice_number"),
-                "amount": show_amount(i.get("amount")),
-                "due_date": i.get("due_date"),
-                "status": invoice_status(i),
-                "outstanding": show_amount(i.get("outstanding")),
-            }
-            for i in counted[:recent]
-        ],
-        "outstanding": " + ".join(show_money(v, k) for k, v in sorted(totals.items()) if v) or show_money(0, main_code),
-        "outstanding_value": str(totals.get(main_code, Decimal(0))),
-        "next_due": due[0] if due else None,
-        "payment_status": status,
-        "last_payment": (
-            {
-                "amount": show_amount(live_payments[0].get("amount")),
-                "date": live_payments[0].get("date"),
-                "type": live_payments[0].get("type") or "",
-            }
-            if live_payments
-            else None
-        ),
-    }
-
-
-def summary_lines(summary: dict) -> list[str]:
-    lines = [
-        f"Outstanding balance: {summary['outstanding']} · Payment status: {summary['payment_status']}"
-        + (f" · Next due: {summary['next_due']}" if summary["next_due"] else "")
-    ]
-    payment = summary["last_payment"]
-    lines.append(
-        f"Last payment: {payment['amount']} on {payment['date']}" + (f" ({payment['type']})" if payment["type"] else "")
-        if payment
-        else "Last payment: none yet"
-    )
-    if summary["recent"]:
-        lines.append(f"Last {len(summary['recent'])} invoice(s):")
-        lines += [
-            f"• {i['number']}: {i['amount']}, due {i['due_date']}, {i['status']}, outstanding {i['outstanding']}"
-            for i in summary["recent"]
-        ]
-    return lines
-
-
-def summary_fields(summary: dict) -> dict:
-    return {
-        "freshbooks_outstanding": summary["outstanding_value"],
-        "freshbooks_next_due": summary["next_due"],
-        "freshbooks_payment_status": summary["payment_status"],
-    }
-
-
-def invoice_note(invoice: dict, name: str, summary: dict) -> tuple[str, str]:
-    """(version, body) of the ticket note for this invoice; the version is a digest of what the note says."""
-    facts = {
-        "number": invoice.get("invoice_number"),
-        "amount": show_amount(invoice.get("amount")),
-        "due_date": invoice.get("due_date"),
-        "status": invoice.get("v3_status") or invoice.get("payment_status"),
-        "outstanding": show_amount(invoice.get("outstanding")),
-    }
-    version = digest(invoice["id"], facts)
-    items = ", ".join(
-        f"{line.get('name') or line.get('description') or 'item'} "
-        f"({line.get('qty')} at {show_amount(line.get('unit_cost'))})"
-        for line in (invoice.get("lines") or [])[:5]
-    )
-    body = [
-        f"FreshBooks invoice {facts['number']} for {name}",
-        f"Amount: {facts['amount']} · Due: {facts['due_date']} · Status: {invoice_status(invoice)} · "
-        f"Outstanding: {facts['outstanding']}",
-    ]
-    if items:
-        body.append(f"Lines: {items}")
-    body.append(f"Client balance: {summary['outstanding']} outstanding ({summary['payment_status']}).")
-    body.append(marker("invoice", invoice["id"], version))
-    return version, "\n".join(body)
-
-
-def expense_line(expense: dict) -> str:
-    category = (expense.get("category") or {}).get("category") if isinstance(expense.get("category"), dict) else None
-    category = category or f"category #{expense.get('categoryid')}"
-    vendor = expense.get("vendor") or "no vendor"
-    return f"{expense.get('date')}: {show_amount(expense.get('amount'))}, {category}, {vendor}"
-
-
-# Managed sections of free text ----------------------------------------------------------------------------
-
-
-def section_text(name: str, lines: list[str]) -> str:
-    title = SECTION_TITLES[name]
-    return "\n".join(
-        [
-            f"=== {title} (kept up to date by ml-connector; edits inside are replaced) ===",
-            *lines,
-            f"=== end of {title} ===",
-        ]
-    )
-
-
-def with_section(text: str | None, name: str, section: str) -> str:
-    """`text` with the managed section `name` replaced by `section` (appended when absent); the rest is kept."""
-    title = re.escape(SECTION_TITLES[name])
-    pattern = re.compile(rf"=== {title} \(.*?=== end of {title} ===", re.S)
-    text = text or ""
-    if pattern.search(text):
-        return pattern.sub(lambda _m: section, text, count=1)
-    return f"{text.rstrip()}\n\n{section}" if text.strip() else section
-
-
-# Links and locks ----------------------------------------------------------------------------------------
-
-
-def link_of(ctx, source_type: str, source_id, target_type: str) -> RecordLink | None:
-    return RecordLink.objects.filter(
-        integration=ctx.integration, source_type=source_type, source_id=str(source_id), target_type=target_type
-    ).first()
-
-
-def save_link(ctx, source_type: str, source_id, target_type: str, target_id, fingerprint: str, method="created"):
-    RecordLink.objects.update_or_create(
-        integration=ctx.integration,
-        source_type=source_type,
-        source_id=str(source_id),
-        target_type=target_type,
-        defaults={
-            "tenant": ctx.integration.tenant,
-            "target_id": str(target_id),
-            "fingerprint": fingerprint,
-            "method": method,
-        },
-    )
-
-
-def client_of_organization(ctx, org_id) -> str | None:
-    found = RecordLink.objects.filter(
-        integration=ctx.integration, source_type="client", target_type="organization", target_id=str(org_id)
-    ).first()
-    return found.source_id if found else None
-
-
-class OrganizationLock:
-    """One job at a time writes to an organization (its summary and its tickets' notes)."""
-
-    def __init__(self, ctx, org_id):
-        self.key = f"fbzd-lock:{ctx.integration.pk}:{org_id}"
-        self.token = uuid.uuid4().hex
-        self.org_id = org_id
-
-    def __enter__(self):
-        if not cache.add(self.key, self.token, timeout=settings.SYNC_LEASE_SECONDS):
-            raise Retryable(f"Another job is writing to organization {self.org_id}; trying again shortly.")
-        return self
-
-    def __exit__(self, *exc):
-        if cache.get(self.key) == self.token:
-            cache.delete(self.key)
-
-
-# The flow -----------------------------------------------------------------------------------------------
+WRITER = OrganizationWriter(source_type="client", sections=SECTION_TITLES, custom_fields=CUSTOM_FIELDS)
 
 
 class FreshBooksZendesk(Flow):
@@ -399,12 +109,18 @@ class FreshBooksZendesk(Flow):
         }
     )
     target_listens_to = frozenset({"organization.created", "ticket.created"})
+    source_record_type, target_record_type = "client", "organization"
     polled_types = ("client", "invoice", "payment", "expense")
     default_options = DEFAULT_OPTIONS
     option_fields = OPTION_FIELDS
 
-    def preview(self, chosen: dict | None = None) -> dict:
-        return preview(chosen)
+    def preview(self, options: dict) -> dict:
+        return preview(self.options(options))
+
+    def check_options(self, options: dict) -> list[str]:
+        if float(options["review"]) > float(options["auto_link"]):
+            return ["Asking a person must start at or below the automatic link score."]
+        return []
 
     # Fetch: the full, current records, from the system each one lives on ------------------------------
 
@@ -454,7 +170,7 @@ class FreshBooksZendesk(Flow):
             requester = zendesk.get_user(ctx.target, ticket["requester_id"], integration=ctx.integration) or {}
             org_id = requester.get("organization_id")
         record = {"kind": "ticket", "ticket": ticket, "organization_id": org_id and str(org_id)}
-        client_id = client_of_organization(ctx, org_id) if org_id else None
+        client_id = ctx.source_of("client", "organization", org_id) if org_id else None
         if client_id:
             record.update(self.billing(ctx, client_id))
         return record
@@ -476,7 +192,7 @@ class FreshBooksZendesk(Flow):
         return getattr(self, f"map_{record['kind']}")(ctx, record)
 
     def summary_of(self, ctx, record) -> dict:
-        opts = options(ctx)
+        opts = self.options(ctx.options)
         return billing_summary(
             record["invoices"],
             record["payments"],
@@ -485,7 +201,7 @@ class FreshBooksZendesk(Flow):
         )
 
     def map_invoice(self, ctx, record) -> Mapped:
-        opts = options(ctx)
+        opts = self.options(ctx.options)
         if not opts["invoices"]:
             raise Skip("Invoices are switched off for this integration.")
         invoice = record["invoice"]
@@ -501,7 +217,7 @@ class FreshBooksZendesk(Flow):
             "section": {
                 "field": opts["summary_field"],
                 "name": "billing",
-                "text": section_text("billing", summary_lines(summary)),
+                "text": WRITER.section_text("billing", summary_lines(summary)),
             },
             "fields": summary_fields(summary),
             "note": note,
@@ -516,7 +232,7 @@ class FreshBooksZendesk(Flow):
     map_payment = map_invoice
 
     def map_expense(self, ctx, record) -> Mapped:
-        opts = options(ctx)
+        opts = self.options(ctx.options)
         expense = record["expense"]
         if not opts["expenses"]:
             raise Skip("Expenses are switched off for this integration.")
@@ -529,27 +245,25 @@ class FreshBooksZendesk(Flow):
             key=lambda e: (e.get("date") or "", e["id"]),
             reverse=True,
         )[: int(opts["recent_invoices"])]
-        version = digest(expense["id"], expense_line(expense))
         note = None
         if expense.get("vis_state", 0) == 0 and opts["ticket_notes"]:
-            body = "\n".join(
-                [
-                    f"FreshBooks expense for this customer: {expense_line(expense)}",
-                    marker("expense", expense["id"], version),
-                ]
-            )
+            version, body = expense_note(expense)
             note = {"source": ["expense", str(expense["id"])], "version": version, "body": body}
         lines = [f"• {expense_line(e)}" for e in recent] or ["No expenses."]
         payload = {
             "client_id": record["client_id"],
-            "section": {"field": opts["summary_field"], "name": "expenses", "text": section_text("expenses", lines)},
+            "section": {
+                "field": opts["summary_field"],
+                "name": "expenses",
+                "text": WRITER.section_text("expenses", lines),
+            },
             "fields": {},
             "note": note,
         }
         return Mapped("organization", payload, summary=f"Expense {expense['id']}: {expense_line(expense)}")
 
     def map_client(self, ctx, record) -> Mapped:
-        if not options(ctx)["clients"]:
+        if not self.options(ctx.options)["clients"]:
             raise Skip("Client updates are switched off for this integration.")
         client = record["client"]
         address = ", ".join(
@@ -561,7 +275,7 @@ class FreshBooksZendesk(Flow):
         payload = {
             "client_id": record["client_id"],
             "name": client_name(client),
-            "section": {"field": "details", "name": "contact", "text": section_text("contact", lines)},
+            "section": {"field": "details", "name": "contact", "text": WRITER.section_text("contact", lines)},
             "fields": {},
             "note": None,
         }
@@ -569,18 +283,18 @@ class FreshBooksZendesk(Flow):
 
     def map_organization(self, ctx, record) -> Mapped:
         """A new Zendesk organization that looks like an existing FreshBooks client opens a review item."""
-        from syncs import review
-
         org = record["organization"]
-        if not options(ctx)["duplicates"]:
+        if not self.options(ctx.options)["duplicates"]:
             raise Skip("The duplicate check is switched off for this integration.")
-        if client_of_organization(ctx, org["id"]):
+        if ctx.source_of("client", "organization", org["id"]):
             raise Skip(f"Organization {org['name']!r} is already linked to a FreshBooks client.")
         item = review.possible_duplicate(
             ctx,
             record_id=str(org["id"]),
             name=org["name"],
             external_id=org.get("external_id"),
+            record_type="organization",
+            source_type="client",
             candidates=self.client_candidates(ctx),
             summary={"details": org.get("details") or "", "domains": org.get("domain_names") or []},
         )
@@ -598,8 +312,6 @@ class FreshBooksZendesk(Flow):
 
     def client_candidates(self, ctx):
         """FreshBooks clients to compare with: the mirror when there is one, else a paged read (100 a call)."""
-        from syncs.models import RemoteRecord
-
         if RemoteRecord.objects.filter(connection=ctx.source, record_type="client").exists():
             return None
         candidates, page, more = [], 1, True
@@ -611,20 +323,14 @@ class FreshBooksZendesk(Flow):
 
     def map_ticket(self, ctx, record) -> Mapped:
         ticket = record["ticket"]
-        if not options(ctx)["tickets"]:
+        if not self.options(ctx.options)["tickets"]:
             raise Skip("Ticket notes are switched off for this integration.")
         if not record["organization_id"]:
             raise Skip(f"Ticket {ticket['id']} has no organization; no billing to show.")
         if "invoices" not in record:
             raise Skip(f"Ticket {ticket['id']}: organization {record['organization_id']} is not linked to a client.")
         summary = self.summary_of(ctx, record)
-        body = "\n".join(
-            [
-                "FreshBooks billing for this customer",
-                *summary_lines(summary),
-                marker("client", record["client_id"], f"ticket-{ticket['id']}"),
-            ]
-        )
+        body = ticket_note(summary, record["client_id"], ticket["id"])
         note = {"source": ["ticket", str(ticket["id"])], "version": "summary", "body": body}
         return Mapped(
             "ticket_note",
@@ -638,14 +344,12 @@ class FreshBooksZendesk(Flow):
         if mapped.target_type == "ticket_note":
             return mapped.payload["ticket_id"], RecordLink.Method.EXACT
         client_id = mapped.payload["client_id"]
-        linked = link_of(ctx, "client", client_id, "organization")
+        linked = ctx.link("client", client_id, "organization")
         if linked:
             return linked.target_id, linked.method
         return self.match_client(ctx, record, client_id)
 
     def match_client(self, ctx, record, client_id) -> tuple[str | None, str]:
-        from syncs import review
-
         client = record.get("client") or freshbooks.get_record(
             ctx.source, "client", client_id, integration=ctx.integration
         )
@@ -658,42 +362,21 @@ class FreshBooksZendesk(Flow):
                 source_id=str(client_id),
                 name=client_name(client),
                 emails=tuple(e for e in (client.get("email"),) if e),
+                record_type="organization",
                 summary={"email": client.get("email") or "", "city": client.get("p_city") or ""},
             )
         except NeedsReview:
             if ctx.job is not None and ctx.job.source_type != "client":
-                self.wait_for_client(ctx, client_id)
+                reason = f"Waits for a person to decide which organization client {client_id} is."
+                engine.wait_for(ctx, "client", client_id, reason)
             raise
         if target_id and not (ctx.job and ctx.job.dry_run):
-            save_link(ctx, "client", client_id, "organization", target_id, "", method)
+            ctx.save_link("client", client_id, "organization", target_id, "", method)
             self.warn_if_names_differ(ctx, client_name(client), target_id)
         return target_id, method
 
-    def wait_for_client(self, ctx, client_id) -> None:
-        """This job waits for the client's review; a waiting job of the client itself is what the decision
-        releases, and its link (or the organization it creates) releases this one (`release_waiting_jobs`)."""
-        SyncJob.objects.filter(pk=ctx.job.pk).update(result={"waiting_for": f"client:{client_id}"})
-        active = (SyncJob.Status.PENDING, SyncJob.Status.RUNNING, SyncJob.Status.WAITING_REVIEW)
-        client_jobs = SyncJob.objects.filter(
-            integration=ctx.integration, source_type="client", source_id=str(client_id), status__in=active
-        )
-        if not client_jobs.exists():
-            SyncJob.objects.create(
-                tenant=ctx.integration.tenant,
-                integration=ctx.integration,
-                event=ctx.job.event,
-                trigger=SyncJob.Trigger.MANUAL,
-                source_type="client",
-                source_id=str(client_id),
-                status=SyncJob.Status.WAITING_REVIEW,
-                last_error_type="NeedsReview",
-                last_error_message=f"Waits for a person to decide which organization client {client_id} is.",
-            )
-
     def warn_if_names_differ(self, ctx, name: str, org_id) -> None:
         """'Acme Corp' linked to 'Acme Corporation' is right, but a person may want to know (seed 000)."""
-        from syncs.models import RemoteRecord
-
         mirrored = RemoteRecord.objects.filter(
             connection=ctx.target, record_type="organization", remote_id=str(org_id)
         ).first()
@@ -706,91 +389,49 @@ class FreshBooksZendesk(Flow):
                 target_ref=f"organization:{org_id}",
             )
 
-    # Write: each part idempotent on its own ----------------------------------------------------------------
+    # Write: each part idempotent on its own (see OrganizationWriter) --------------------------------------
 
     def write(self, ctx, mapped: Mapped, target_id: str | None) -> str:
         if mapped.target_type == "ticket_note":
             ticket_id = mapped.payload["ticket_id"]
-            self.post_note_once(ctx, ticket_id, mapped.payload["note"])
+            WRITER.post_note_once(ctx, ticket_id, mapped.payload["note"])
             return ticket_id
         payload = mapped.payload
         client_id = payload["client_id"]
-        linked = link_of(ctx, "client", client_id, "organization")
+        linked = ctx.link("client", client_id, "organization")
         if linked and linked.target_id != target_id:
             target_id = linked.target_id  # a person re-linked the client since this record was written
         if target_id is None:
-            target_id = self.create_organization(ctx, client_id, payload.get("name"))
-        with OrganizationLock(ctx, target_id):
-            self.write_organization(ctx, target_id, payload)
+            target_id = WRITER.create(
+                ctx,
+                client_id,
+                name_of=lambda: self.new_organization_name(ctx, client_id, payload),
+                external_id=f"freshbooks:client:{client_id}",
+            )
+        with WRITER.lock(ctx, target_id):
+            section, fields = payload["section"], payload["fields"]
+            collision = WRITER.update(
+                ctx, target_id, client_id, section=section, fields=fields, name=payload.get("name")
+            )
+            if collision:
+                self.review_name_collision(ctx, client_id, collision)
             if payload["note"]:
-                for ticket in zendesk.open_tickets_of_organization(ctx.target, target_id, integration=ctx.integration):
-                    self.post_note_once(ctx, ticket["id"], payload["note"])
+                WRITER.post_to_open_tickets(ctx, target_id, payload["note"])
         return target_id
 
-    def create_organization(self, ctx, client_id, name: str | None) -> str:
-        """A person chose "create new" for this client: one organization, whichever of its jobs gets here first."""
-        with OrganizationLock(ctx, f"client-{client_id}"):
-            linked = link_of(ctx, "client", client_id, "organization")
-            if linked:
-                return linked.target_id
-            if not name:
-                client = freshbooks.get_record(ctx.source, "client", client_id, integration=ctx.integration) or {}
-                name = client_name(client) if client else f"FreshBooks client {client_id}"
-            fields = {"name": name, "external_id": f"freshbooks:client:{client_id}"}
-            created = zendesk.create_or_update_organization(ctx.target, fields, integration=ctx.integration)
-            save_link(ctx, "client", client_id, "organization", created["id"], "", RecordLink.Method.CREATED)
-            return str(created["id"])
+    def new_organization_name(self, ctx, client_id, payload) -> str:
+        """A person chose "create new" for this client: the organization takes the client's name."""
+        if payload.get("name"):
+            return payload["name"]
+        client = freshbooks.get_record(ctx.source, "client", client_id, integration=ctx.integration) or {}
+        return client_name(client) if client else f"FreshBooks client {client_id}"
 
-    def write_organization(self, ctx, org_id: str, payload: dict) -> None:
-        """Replace the managed section, set the custom fields and (for a client) the name, in one PUT, unless
-        the section's fingerprint says Zendesk already holds exactly this."""
-        section = payload["section"]
-        fields = payload["fields"]
-        wanted_name = payload.get("name")
-        fingerprint = digest(org_id, section, fields, wanted_name)
-        kept = link_of(ctx, "client", payload["client_id"], f"section:{section['name']}")
-        if kept and kept.target_id == str(org_id) and kept.fingerprint == fingerprint:
-            return
-        if fields:
-            self.ensure_custom_fields(ctx)
-        org = zendesk.get_organization(ctx.target, org_id, integration=ctx.integration)
-        if org is None:
-            raise Invalid(f"Zendesk organization {org_id} no longer exists; link the client again.", provider="zendesk")
-        changes = {}
-        text = with_section(org.get(section["field"]), section["name"], section["text"])
-        if text != (org.get(section["field"]) or ""):
-            changes[section["field"]] = text
-        current = org.get("organization_fields") or {}
-        changed_fields = {k: v for k, v in fields.items() if not same_value(current.get(k), v)}
-        if changed_fields:
-            changes["organization_fields"] = changed_fields
-        seen_name = link_of(ctx, "client", payload["client_id"], "client_name")
-        if wanted_name and seen_name and seen_name.fingerprint != digest(wanted_name) and wanted_name != org["name"]:
-            changes["name"] = wanted_name  # renamed in FreshBooks since we last looked (a first link renames nothing)
-        if changes:
-            try:
-                zendesk.update_organization(ctx.target, org_id, changes, integration=ctx.integration)
-            except Invalid as exc:
-                if "name" not in changes or not name_taken(exc):
-                    raise
-                changes.pop("name")
-                if changes:
-                    zendesk.update_organization(ctx.target, org_id, changes, integration=ctx.integration)
-                self.review_name_collision(ctx, payload["client_id"], org, wanted_name)
-        if wanted_name:
-            save_link(ctx, "client", payload["client_id"], "client_name", org_id, digest(wanted_name))
-        save_link(ctx, "client", payload["client_id"], f"section:{section['name']}", org_id, fingerprint)
-
-    def review_name_collision(self, ctx, client_id, org: dict, wanted_name: str) -> None:
-        """A rename Zendesk refuses because another organization has that name: a person decides whether the
-        client is that other organization; the rest of the update is written and the job goes on."""
-        from syncs import review
-        from syncs.matching import Candidate, MatchDecision, MatchKind
-
-        same_name = zendesk.organizations_named(ctx.target, wanted_name, integration=ctx.integration)
-        found = [o for o in same_name if str(o["id"]) != str(org["id"])]
+    def review_name_collision(self, ctx, client_id, collision) -> None:
+        """A rename Zendesk refused because another organization has that name: a person decides whether the
+        client is that other organization; the rest of the update was written and the job goes on."""
+        org, wanted_name = collision.organization, collision.wanted_name
         candidates = (
-            *(Candidate(str(o["id"]), o["name"], 100.0, ("name",)) for o in found),
+            *(Candidate(str(o["id"]), o["name"], 100.0, ("name",)) for o in collision.others),
             Candidate(str(org["id"]), org["name"], 0.0, ("linked now",), ("name",)),
         )
         item = review.open_item(
@@ -812,105 +453,10 @@ class FreshBooksZendesk(Flow):
             target_ref=f"organization:{org['id']}",
         )
 
-    def ensure_custom_fields(self, ctx) -> None:
-        """The integration's organization fields exist on this Zendesk account (checked once a day)."""
-        key = f"fbzd-fields:{ctx.target.uuid}"
-        if cache.get(key):
-            return
-        existing = {f["key"] for f in zendesk.organization_fields(ctx.target, integration=ctx.integration)}
-        for field_key, field_type, title in CUSTOM_FIELDS:
-            if field_key not in existing:
-                zendesk.create_organization_field(ctx.target, field_key, field_type, title, integration=ctx.integration)
-                ctx.record("zendesk.field_created", f"Created the organization field {title!r} on Zendesk.")
-        cache.set(key, True, timeout=FIELDS_CACHE_SECONDS)
-
-    def post_note_once(self, ctx, ticket_id, note: dict) -> None:
-        """An internal note on a ticket, once per source record and version (see the module docstring)."""
-        source_type, source_id = note["source"]
-        target_type = f"note:{ticket_id}"
-        text = marker_of(note["body"])
-        done = link_of(ctx, source_type, source_id, target_type)
-        if done and done.fingerprint == note["version"]:
-            return
-        if done and done.fingerprint == f"pending:{note['version']}":
-            comments = zendesk.ticket_comments(ctx.target, ticket_id, integration=ctx.integration)
-            if any(text in (c.get("body") or "") for c in comments):
-                save_link(ctx, source_type, source_id, target_type, ticket_id, note["version"])
-                return
-        save_link(ctx, source_type, source_id, target_type, ticket_id, f"pending:{note['version']}")
-        try:
-            zendesk.add_internal_note(ctx.target, ticket_id, note["body"], integration=ctx.integration)
-        except Invalid as exc:
-            if "closed" not in exc.message.lower():
-                raise
-            ctx.record("note.skipped", f"Ticket {ticket_id} was closed before the note could be added.")
-            save_link(ctx, source_type, source_id, target_type, ticket_id, note["version"])
-            return
-        except RateLimited:
-            # Refused before anything was written; any other failure leaves it uncertain (pending).
-            save_link(ctx, source_type, source_id, target_type, ticket_id, "")
-            raise
-        save_link(ctx, source_type, source_id, target_type, ticket_id, note["version"])
-        ctx.record(
-            "note.posted",
-            f"Internal note on ticket {ticket_id} for {source_type} {source_id}.",
-            data={"version": note["version"]},
-            target_ref=f"ticket:{ticket_id}",
-        )
-
     # Polling and backfill --------------------------------------------------------------------------------
 
     def changes(self, ctx, record_type: str, since, page: int) -> tuple[list[dict], bool]:
         return freshbooks.list_records(ctx.source, record_type, since=since, page=page, integration=ctx.integration)
 
 
-def marker_of(body: str) -> str:
-    return body.rsplit("\n", 1)[-1]
-
-
-def same_value(current, wanted) -> bool:
-    if current is None or wanted is None:
-        return current == wanted
-    try:
-        return Decimal(str(current)) == Decimal(str(wanted))
-    except ArithmeticError:
-        return str(current) == str(wanted)
-
-
-def name_taken(exc: Invalid) -> bool:
-    details = (exc.details or {}).get("details") if isinstance(exc.details, dict) else None
-    return any(item.get("error") == "DuplicateValue" for item in ((details or {}).get("name") or []))
-
-
 FLOW = FreshBooksZendesk()
-
-
-# Jobs that waited for a client's organization run once the client is linked ----------------------------
-
-
-def release_waiting_jobs(sender, instance: RecordLink, **kwargs) -> None:
-    """A link of a client to an organization (a person's decision, or a match) releases the jobs of that
-    client's invoices, payments and expenses that waited for it."""
-    if instance.source_type != "client" or instance.target_type != "organization":
-        return
-    from django.db import transaction
-
-    from syncs.engine import enqueue
-
-    waiting = list(
-        SyncJob.objects.filter(
-            integration_id=instance.integration_id,
-            status=SyncJob.Status.WAITING_REVIEW,
-            result__waiting_for=f"client:{instance.source_id}",
-        ).values_list("pk", flat=True)
-    )
-    if not waiting:
-        return
-    SyncJob.objects.filter(pk__in=waiting, status=SyncJob.Status.WAITING_REVIEW).update(
-        status=SyncJob.Status.PENDING, next_attempt_at=timezone.now(), last_error_type="", last_error_message=""
-    )
-    for pk in waiting:
-        transaction.on_commit(lambda pk=pk: enqueue(pk))
-
-
-post_save.connect(release_waiting_jobs, sender=RecordLink, dispatch_uid="freshbooks_zendesk_release_waiting_jobs")

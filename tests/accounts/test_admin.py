@@ -2,8 +2,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django_scopes import scope
 
-from connections import team
-from connections.api_tokens import create_token
+from connections.accounts import team
+from connections.accounts.api_tokens import create_token
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from django_scopes import scope
 from rest_framework.test import APIClient
 
 from audit.models import AuditEvent
-from connections.api_tokens import create_token, hash_key
+from connections.accounts.api_tokens import create_token, hash_key
 from connections.models import ApiToken
 
 

@@ -5,7 +5,7 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from audit.models import AuditEvent
-from connections.accounts import email_verified, verified_email_required
+from connections.accounts.signup import email_verified, verified_email_required
 from connections.models import Profile
 from tests.accounts.conftest import link_in
 

@@ -3,8 +3,8 @@ from django.contrib.auth import get_user_model
 from django_scopes import scope, scopes_disabled
 
 from audit.models import AuditEvent
-from connections import team
-from connections.accounts import email_verified
+from connections.accounts import team
+from connections.accounts.signup import email_verified
 from connections.models import Invitation, Membership, Profile
 from tests.accounts.conftest import link_in
 from tests.factories import MembershipFactory, UserFactory

@@ -44,16 +44,16 @@ def measure(records: int = 5000, run_jobs: int = 500) -> dict:
     call_command("migrate", verbosity=0)
     call_command("createcachetable")
     from connections.models import Connection, Integration, Tenant
+    from connections.registry import FLOWS
     from connections.sandbox.base import FakeClock
     from connections.sandbox.oauth import Grant
     from connections.sandbox.registry import build_emulators
     from connections.sandbox.testing import Sandbox
     from syncs import engine, polling
-    from syncs.flows import FLOWS
     from syncs.models import SyncJob
     from tests.syncs.sample_flow import FLOW
 
-    FLOWS[FLOW.slug] = FLOW
+    FLOWS[FLOW.slug] = "tests.syncs.sample_flow.FLOW"
     clock = FakeClock(time.time())
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         box = Sandbox(build_emulators(clock=clock, seed=1), mock, clock)
@@ -70,7 +70,9 @@ def measure(records: int = 5000, run_jobs: int = 500) -> dict:
         )
         zd = zendesk.oauth.issue_tokens(
             Grant(
-                "ml-connector-sandbox", "read write", {"subdomain": "acme", "user_id": zendesk.account("acme").admin.id}
+                "sandbox-zendesk-client",
+                "read write",
+                {"subdomain": "acme", "user_id": zendesk.account("acme").admin.id},
             )
         )
         with scopes_disabled():

@@ -105,25 +105,24 @@ class Bench:
         from django.utils import timezone
         from django_scopes import scope, scopes_disabled
 
+        from connections import registry
         from connections.models import Connection, Integration, Tenant
-        from connections.providers import PROVIDERS
         from connections.sandbox.oauth import Grant
         from syncs.engine import Context
-        from syncs.flows import FLOWS
-        from syncs.flows.freshbooks_zendesk import SLUG, save_link
+        from syncs.flows.freshbooks_zendesk import SLUG, WRITER
         from syncs.mirror import load as load_mirror
 
         self.account = self.fb.config["businesses"][0]["account_id"]
         fb_tokens = self.fb.oauth.issue_tokens(
             Grant(
                 "sandbox-freshbooks-client",
-                " ".join(PROVIDERS["freshbooks"].scopes),
+                " ".join(registry.provider("freshbooks").scopes),
                 {"identity_id": self.fb.config["identity"]["id"]},
             )
         )
         zd_account = self.zd.account("acme")
         zd_tokens = self.zd.oauth.issue_tokens(
-            Grant("ml-connector-sandbox", "read write", {"subdomain": "acme", "user_id": zd_account.admin.id})
+            Grant("sandbox-zendesk-client", "read write", {"subdomain": "acme", "user_id": zd_account.admin.id})
         )
         later = timezone.now() + timedelta(days=30)
         self.client_ids = []
@@ -168,8 +167,8 @@ class Bench:
             load_mirror(target, "organization")
             ctx = Context(None, self.integration)
             for client_id, org_id in pairs:  # as the first event of each client leaves them: linked
-                save_link(ctx, "client", client_id, "organization", org_id, "", "exact")
-            FLOWS[SLUG].ensure_custom_fields(ctx)
+                ctx.save_link("client", client_id, "organization", org_id, "", "exact")
+            WRITER.ensure_custom_fields(ctx)
 
     def invoices(self, count: int) -> list[int]:
         from django.utils import timezone

@@ -5,7 +5,7 @@ from django_scopes import scope, scopes_disabled
 from rest_framework.test import APIClient
 
 from audit.models import AuditEvent
-from connections.api_tokens import create_token
+from connections.accounts.api_tokens import create_token
 from connections.models import Integration, Membership
 from tests.factories import ConnectionFactory, IntegrationFactory, MembershipFactory
 

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.db import connection as db
 from django_scopes import scopes_disabled
 
-from connections.fields import SecretDecryptionError
+from connections.credentials.fields import SecretDecryptionError
 from connections.models import Connection
 
 OLD_KEY = settings.FIELD_ENCRYPTION_KEY[0]

@@ -11,9 +11,10 @@ from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
 from audit.models import AuditEvent
-from connections import tokens
+from connections import registry
+from connections.credentials import tokens
 from connections.models import Connection
-from connections.providers import PROVIDERS, http
+from connections.providers import http
 from connections.providers.errors import AuthExpired
 from tests.factories import ConnectionFactory
 
@@ -33,7 +34,7 @@ def freshbooks_connection(sandbox, tenant, **overrides):
     issued = emulator.oauth.issue_tokens(
         Grant(
             "sandbox-freshbooks-client",
-            " ".join(PROVIDERS["freshbooks"].scopes),
+            " ".join(registry.provider("freshbooks").scopes),
             {"identity_id": emulator.config["identity"]["id"]},
         )
     )

@@ -7,8 +7,8 @@ from django_scopes import scopes_disabled
 
 import audit
 from connections.models import Connection
-from syncs import overview
 from syncs.models import SyncJob
+from syncs.operating import overview
 from tests.factories import IntegrationFactory
 
 

@@ -16,6 +16,7 @@ class ClientsToOrganizations(Flow):
     source_provider = "freshbooks"
     target_provider = "zendesk"
     listens_to = frozenset({"client.create", "client.update"})
+    source_record_type, target_record_type = "client", "organization"
     polled_types = ("client",)
 
     def clients_path(self, ctx, suffix=""):

@@ -39,13 +39,15 @@ def clock(monkeypatch, sandbox):
 
 @pytest.fixture
 def setup(sandbox, tenant_a, monkeypatch, clock):
-    from syncs.flows import FLOWS
+    from connections.registry import FLOWS
 
-    monkeypatch.setitem(FLOWS, FLOW.slug, FLOW)
+    monkeypatch.setitem(FLOWS, FLOW.slug, "tests.syncs.sample_flow.FLOW")
     source = freshbooks_connection(sandbox, tenant_a, access_expires_at=timezone.now() + timedelta(days=30))
     zendesk = sandbox["zendesk"]
     issued = zendesk.oauth.issue_tokens(
-        Grant("ml-connector-sandbox", "read write", {"subdomain": "acme", "user_id": zendesk.account("acme").admin.id})
+        Grant(
+            "sandbox-zendesk-client", "read write", {"subdomain": "acme", "user_id": zendesk.account("acme").admin.id}
+        )
     )
     with scopes_disabled():
         target = ConnectionFactory(
@@ -190,7 +192,7 @@ def test_a_worker_killed_mid_job_is_taken_over_after_its_lease_and_runs_once(set
 
 def test_a_lost_queue_message_is_recovered_by_the_sweeper(setup, sandbox, clock, django_capture_on_commit_callbacks):
     client = new_client(sandbox)
-    with mock.patch.object(engine, "enqueue"), django_capture_on_commit_callbacks(execute=True):
+    with mock.patch("syncs.engine.jobs.enqueue"), django_capture_on_commit_callbacks(execute=True):
         [job] = engine.jobs_for_event(event_for(setup, client["id"]))  # the broker drops the wake-up
     job.refresh_from_db()
     assert job.status == "pending"
@@ -219,7 +221,9 @@ def test_a_revoked_token_parks_jobs_and_reconnecting_resumes_them(setup, sandbox
     # Reconnecting: fresh tokens, active again.
     zendesk = sandbox["zendesk"]
     issued = zendesk.oauth.issue_tokens(
-        Grant("ml-connector-sandbox", "read write", {"subdomain": "acme", "user_id": zendesk.account("acme").admin.id})
+        Grant(
+            "sandbox-zendesk-client", "read write", {"subdomain": "acme", "user_id": zendesk.account("acme").admin.id}
+        )
     )
     target = setup.target
     target.access_token, target.refresh_token, target.status = issued.access.value, issued.refresh.value, "active"
@@ -325,14 +329,14 @@ def test_a_freshbooks_repeat_after_processing_queues_the_record_again(setup, san
     from types import SimpleNamespace
 
     from connections.providers.freshbooks.webhooks import RECEIVER
-    from syncs.webhooks import ParsedEvent, store
+    from syncs.ingest.webhooks import ParsedEvent, store
 
     client = new_client(sandbox)
     request = SimpleNamespace(body=b"name=client.create", headers={})
     parsed = ParsedEvent("client.create", "same-key", "client", str(client["id"]))
     store(request, RECEIVER, setup.source, [parsed])
     event = InboundEvent.objects.get(dedupe_key="same-key")
-    from syncs import events
+    from syncs.ingest import events
 
     events.process(event)
     drain(clock)

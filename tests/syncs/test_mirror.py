@@ -5,7 +5,8 @@
 import pytest
 
 from connections.management.commands.setup_schedules import SCHEDULES
-from syncs import events, mirror, review, tasks
+from syncs import mirror, review, tasks
+from syncs.ingest import events
 from syncs.models import InboundEvent, MirrorState, RemoteRecord
 from tests.syncs.test_engine import clock, setup  # noqa: F401
 
@@ -40,7 +41,7 @@ def zendesk_event(integration, name, org_id, key):
 def test_a_full_load_reads_every_page_into_the_mirror(setup, sandbox):
     for number in range(230):
         zendesk(sandbox).create_organization({"name": f"Customer {number} Ltd", "external_id": f"x-{number}"})
-    assert mirror.load(setup.target) == 230
+    assert mirror.load(setup.target, "organization") == 230
     assert rows(setup).count() == 230
     row = rows(setup).get(name="Customer 7 Ltd")
     assert row.normalised_name == "customer 7" and row.external_id == "x-7" and row.remote_updated_at
@@ -53,10 +54,10 @@ def test_a_full_load_reads_every_page_into_the_mirror(setup, sandbox):
 def test_a_second_load_marks_records_gone_from_the_target_as_deleted(setup, sandbox, clock):
     kept = zendesk(sandbox).create_organization({"name": "Kept"})
     gone = zendesk(sandbox).create_organization({"name": "Gone"})
-    mirror.load(setup.target)
+    mirror.load(setup.target, "organization")
     zendesk(sandbox).delete_organization(gone.id)
     clock.advance(60)
-    mirror.load(setup.target)
+    mirror.load(setup.target, "organization")
     assert set(rows(setup, deleted=False).values_list("remote_id", flat=True)) == {str(kept.id)}
     assert rows(setup, deleted=True).get().remote_id == str(gone.id)
 
@@ -87,7 +88,9 @@ def test_a_record_created_a_minute_ago_is_matched_without_an_api_call(setup, san
     events.process(zendesk_event(setup, "organization.created", org.id, "e1"))
     calls = len(sandbox["zendesk"].journal.entries(kind="request"))
     ctx = engine.Context(None, setup)
-    assert review.match_or_review(ctx, source_type="client", source_id="1", name="Initech, Inc.") == (
+    assert review.match_or_review(
+        ctx, source_type="client", source_id="1", name="Initech, Inc.", record_type="organization"
+    ) == (
         str(org.id),
         "exact",
     )
@@ -96,7 +99,7 @@ def test_a_record_created_a_minute_ago_is_matched_without_an_api_call(setup, san
 
 def test_a_deleted_record_already_gone_on_the_target_is_marked_deleted(setup, sandbox):
     org = zendesk(sandbox).create_organization({"name": "Short Lived"})
-    mirror.load(setup.target)
+    mirror.load(setup.target, "organization")
     zendesk(sandbox).delete_organization(org.id)
     events.process(zendesk_event(setup, "organization.name_changed", org.id, "late"))
     assert rows(setup).get().deleted
@@ -104,7 +107,7 @@ def test_a_deleted_record_already_gone_on_the_target_is_marked_deleted(setup, sa
 
 def test_polling_reads_the_incremental_export_from_the_watermark(setup, sandbox, clock):
     org = zendesk(sandbox).create_organization({"name": "Before"})
-    mirror.load(setup.target)
+    mirror.load(setup.target, "organization")
     clock.advance(120)
     zendesk(sandbox).update_organization(org.id, {"name": "After"})
     added = zendesk(sandbox).create_organization({"name": "Newcomer"})
@@ -118,7 +121,7 @@ def test_polling_reads_the_incremental_export_from_the_watermark(setup, sandbox,
 
 def test_polling_a_mirror_never_loaded_loads_it_whole(setup, sandbox):
     zendesk(sandbox).create_organization({"name": "Acme"})
-    assert mirror.poll(setup.target) == 1
+    assert mirror.poll(setup.target, "organization") == 1
     assert MirrorState.objects.get().status == "ready"
 
 

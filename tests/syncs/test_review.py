@@ -38,6 +38,10 @@ def mirror(integration, remote_id, name, emails=(), external_id=None):
     return row
 
 
+# A possible duplicate is a new organization that looks like an existing client.
+CLIENT_VS_ORGANIZATION = {"record_type": "organization", "source_type": "client"}
+
+
 def context(integration, source_id="1"):
     job = SyncJob.objects.create(
         tenant=integration.tenant, integration=integration, trigger="manual", source_type="client", source_id=source_id
@@ -47,7 +51,11 @@ def context(integration, source_id="1"):
 
 def match(integration, name, source_id="1", **kwargs):
     return review.match_or_review(
-        context(integration, source_id), source_type="client", source_id=source_id, name=name, **kwargs
+        context(integration, source_id),
+        source_type="client",
+        source_id=source_id,
+        name=name,
+        **{"record_type": "organization", **kwargs},
     )
 
 
@@ -246,7 +254,11 @@ def test_undoing_a_link_queues_a_job_that_matches_the_record_afresh(setup, perso
 
 def test_undoing_a_possible_duplicate_link_forgets_its_alias(setup, person):
     item = review.possible_duplicate(
-        context(setup), record_id="77", name="Acme Corporation", candidates=[("5", "Acme Corp", [], None)]
+        context(setup),
+        **CLIENT_VS_ORGANIZATION,
+        record_id="77",
+        name="Acme Corporation",
+        candidates=[("5", "Acme Corp", [], None)],
     )
     record_link = review.link(item, "5", person)
     assert MatchAlias.objects.get().source_name == "Acme Corp"
@@ -257,6 +269,7 @@ def test_undoing_a_possible_duplicate_link_forgets_its_alias(setup, person):
 def test_a_possible_duplicate_opens_an_item_and_linking_it_links_the_source_client(setup, person):
     item = review.possible_duplicate(
         context(setup),
+        **CLIENT_VS_ORGANIZATION,
         record_id="77",
         name="Acme Corporation",
         candidates=[("5", "Acme Corp", ["ap@acme.example"], None), ("6", "Umbrella", [], None)],
@@ -278,7 +291,11 @@ def test_a_possible_duplicate_of_a_client_linked_elsewhere_says_so(setup):
         method="created",
     )
     item = review.possible_duplicate(
-        context(setup), record_id="77", name="Acme Corporation", candidates=[("5", "Acme Corp", [], None)]
+        context(setup),
+        **CLIENT_VS_ORGANIZATION,
+        record_id="77",
+        name="Acme Corporation",
+        candidates=[("5", "Acme Corp", [], None)],
     )
     assert "already linked to organization 70" in item.candidates[0]["differs"]
 
@@ -287,7 +304,11 @@ def test_linking_a_possible_duplicate_answers_the_clients_open_match_too(setup, 
     with pytest.raises(NeedsReview) as raised:
         match(setup, "Acme Corp", source_id="5")  # nothing mirrored yet: a person must decide
     duplicate = review.possible_duplicate(
-        context(setup), record_id="77", name="Acme Corporation", candidates=[("5", "Acme Corp", [], None)]
+        context(setup),
+        **CLIENT_VS_ORGANIZATION,
+        record_id="77",
+        name="Acme Corporation",
+        candidates=[("5", "Acme Corp", [], None)],
     )
     review.link(duplicate, "5", person)
     answered = ReviewItem.objects.get(pk=raised.value.review_item.pk)
@@ -297,7 +318,10 @@ def test_linking_a_possible_duplicate_answers_the_clients_open_match_too(setup, 
 
 def test_nothing_alike_opens_no_possible_duplicate(setup):
     assert (
-        review.possible_duplicate(context(setup), record_id="77", name="Acme", candidates=[("6", "Umbrella")]) is None
+        review.possible_duplicate(
+            context(setup), **CLIENT_VS_ORGANIZATION, record_id="77", name="Acme", candidates=[("6", "Umbrella")]
+        )
+        is None
     )
 
 
@@ -308,15 +332,19 @@ class MatchingFlow(ClientsToOrganizations):
             source_type="client",
             source_id=record["id"],
             name=mapped.payload["name"],
+            record_type="organization",
             emails=[record.get("email")],
         )
 
 
+MATCHING_FLOW = MatchingFlow()
+
+
 @pytest.fixture
 def matching_flow(setup, monkeypatch):
-    from syncs.flows import FLOWS
+    from connections.registry import FLOWS
 
-    monkeypatch.setitem(FLOWS, setup.kind, MatchingFlow())
+    monkeypatch.setitem(FLOWS, setup.kind, "tests.syncs.test_review.MATCHING_FLOW")
     return setup
 
 
@@ -380,8 +408,10 @@ def test_jobs_of_dependent_records_are_released_too(setup, person):
 
 def test_the_index_is_built_once_and_kept_fresh_not_rebuilt_per_call(setup, monkeypatch):
     builds = []
-    original = review._build
-    monkeypatch.setattr(review, "_build", lambda *args: builds.append(args) or original(*args))
+    from syncs.review import index
+
+    original = index._build
+    monkeypatch.setattr(index, "_build", lambda *args: builds.append(args) or original(*args))
     mirror(setup, 10, "Initech")
     for source_id in ("1", "2", "3"):
         assert match(setup, "Initech", source_id=source_id) == ("10", "exact")

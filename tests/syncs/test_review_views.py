@@ -255,7 +255,7 @@ def test_a_decision_from_the_page_lets_the_waiting_job_run(agent_client, item_a)
     assert job.status == "pending" and job.next_attempt_at is not None
     with scope(tenant=item_a.tenant):
         assert review.match_or_review(
-            _ctx(item_a.integration), source_type="client", source_id="c1", name="Acme Corp"
+            _ctx(item_a.integration), source_type="client", source_id="c1", name="Acme Corp", record_type="organization"
         ) == (None, "created")
 
 

@@ -41,7 +41,7 @@ def fb(sandbox, tenant_a, client, django_capture_on_commit_callbacks):
     connection = freshbooks_connection(sandbox, tenant_a)
     sandbox.send_webhooks_to(client)
     with scope(tenant=tenant_a), django_capture_on_commit_callbacks(execute=True):
-        from connections.providers.freshbooks import webhooks
+        from connections.providers.freshbooks import subscriptions as webhooks
 
         webhooks.register(connection)
         sandbox.deliver()
@@ -224,7 +224,9 @@ def zd(sandbox, tenant_a, client):
     from connections.sandbox.oauth import Grant
 
     issued = emulator.oauth.issue_tokens(
-        Grant("ml-connector-sandbox", "read write", {"subdomain": "acme", "user_id": emulator.account("acme").admin.id})
+        Grant(
+            "sandbox-zendesk-client", "read write", {"subdomain": "acme", "user_id": emulator.account("acme").admin.id}
+        )
     )
     with scopes_disabled():
         connection = ConnectionFactory(
@@ -236,7 +238,7 @@ def zd(sandbox, tenant_a, client):
         )
     sandbox.send_webhooks_to(client)
     with scope(tenant=tenant_a):
-        from connections.providers.zendesk import webhooks
+        from connections.providers.zendesk import subscriptions as webhooks
 
         webhooks.register(connection)
     connection.refresh_from_db()
@@ -337,8 +339,8 @@ def test_disconnecting_deletes_our_callbacks(fb, sandbox, owner_a, client):
 
 
 def test_the_app_level_endpoint_routes_each_event_to_its_connection(tenant_a, client, monkeypatch):
-    from syncs import webhooks
-    from syncs.webhooks import ParsedEvent, Receiver, Rejected
+    from syncs.ingest import webhooks
+    from syncs.ingest.webhooks import ParsedEvent, Receiver, Rejected
 
     with scopes_disabled():
         connection = ConnectionFactory(tenant=tenant_a, provider="testsource", addresses={"account_id": "realm-9"})
@@ -402,7 +404,7 @@ def test_verifications_arriving_together_keep_every_verifier(sandbox, tenant_a, 
     from types import SimpleNamespace
 
     from connections.providers.freshbooks.webhooks import RECEIVER
-    from syncs.webhooks import ParsedEvent
+    from syncs.ingest.webhooks import ParsedEvent
 
     connection = freshbooks_connection(sandbox, tenant_a)
     with scopes_disabled():

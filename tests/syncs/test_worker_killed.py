@@ -14,8 +14,8 @@ from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
 from connections.models import Integration
+from connections.registry import FLOWS
 from syncs import engine
-from syncs.flows import FLOWS
 from syncs.flows.base import Flow, Mapped
 from syncs.models import InboundEvent, RecordLink
 from tests.factories import ConnectionFactory, TenantFactory
@@ -41,14 +41,16 @@ class QuickFlow(Flow):
         return "w-1"
 
 
+QUICK_FLOW = QuickFlow()
+
 # The worker: the same flow, but its fetch hangs, so it is killed while holding the job's lease.
 WORKER = textwrap.dedent(
     """
     import sys, time, django
     django.setup()
     from django_scopes import scopes_disabled
+    from connections.registry import FLOWS
     from syncs import engine
-    from syncs.flows import FLOWS
     from tests.syncs.test_worker_killed import QuickFlow
 
     class Hanging(QuickFlow):
@@ -56,7 +58,8 @@ WORKER = textwrap.dedent(
             print("fetching", flush=True)
             time.sleep(600)
 
-    FLOWS[Hanging.slug] = Hanging()
+    HANGING = Hanging()
+    FLOWS[Hanging.slug] = "__main__.HANGING"
     with scopes_disabled():
         engine.run(int(sys.argv[1]))
     """
@@ -67,7 +70,7 @@ WORKER = textwrap.dedent(
 def test_a_worker_killed_with_sigkill_mid_job_is_taken_over_after_its_lease_and_writes_once(monkeypatch):
     if db.vendor != "postgresql":
         pytest.skip("the worker is a second process, so the database must be a server (runs in CI on PostgreSQL)")
-    monkeypatch.setitem(FLOWS, QuickFlow.slug, QuickFlow())
+    monkeypatch.setitem(FLOWS, QuickFlow.slug, "tests.syncs.test_worker_killed.QUICK_FLOW")
     tenant = TenantFactory()
     with scopes_disabled():
         source = ConnectionFactory(tenant=tenant, provider="freshbooks", addresses={"account_id": "A1"})

@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django_scopes import scopes_disabled
 
-from connections.fields import SecretField
+from connections.credentials.fields import SecretField
 
 
 def secret_columns():

@@ -32,6 +32,7 @@ PROVIDER = Provider(
         Host("auth", "https://auth.freshbooks.com", "FRESHBOOKS_AUTH_URL"),
     ),
     docs_url="https://www.freshbooks.com/api/start",
+    access="read your clients, invoices, payments and expenses",
     extra={
         "authorize_path": "/oauth/authorize",
         "token_path": "/auth/oauth/token",

@@ -6,7 +6,7 @@ rotate. The account lives at `business_memberships[].business.account_id` (accou
 (business_id) of `users/me`; a user can belong to several businesses, so the customer picks one.
 """
 
-from connections.oauth import ConnectorOAuth2
+from connections.credentials.oauth import ConnectorOAuth2
 
 
 class Backend(ConnectorOAuth2):

@@ -5,8 +5,12 @@ versions send `{"code", "message", "details": [ErrorInfo]}`. Both are parsed; er
 and 1003 an authorization failure.
 """
 
+from datetime import timedelta
+
 from connections.providers import http
 from connections.providers.errors import AuthExpired, Invalid, NotFound
+from connections.providers.freshbooks.auth import businesses
+from connections.providers.freshbooks.domain import EASTERN
 
 ME_PATH = "/auth/api/v1/users/me"
 
@@ -39,7 +43,7 @@ def ping(connection) -> tuple[bool, str]:
     me = http.call(connection, "GET", ME_PATH, audit_kind="connection.ping").data or {}
     person = me.get("response") or {}
     account = connection.addresses.get("account_id")
-    names = [b["name"] for b in _businesses(me) if b["account_id"] == account]
+    names = [b["name"] for b in businesses(me) if b["account_id"] == account]
     if account and not names:
         return False, (
             f"Signed in as {person.get('email', 'unknown')}, but that FreshBooks user no longer belongs to the "
@@ -49,12 +53,6 @@ def ping(connection) -> tuple[bool, str]:
     return True, f"FreshBooks answered: signed in as {person.get('email', 'unknown')}{where}."
 
 
-def _businesses(me):
-    from connections.providers.freshbooks.auth import businesses
-
-    return businesses(me)
-
-
 def updated_min(since) -> str:
     """`search[updated_min]` for changes since an aware datetime.
 
@@ -62,10 +60,7 @@ def updated_min(since) -> str:
     more day is added before it: overlapping windows cost a few duplicate events, which dedupe absorbs;
     a gap would lose changes.
     """
-    from datetime import timedelta
-    from zoneinfo import ZoneInfo
-
-    return (since.astimezone(ZoneInfo("America/New_York")).date() - timedelta(days=1)).isoformat()
+    return (since.astimezone(EASTERN).date() - timedelta(days=1)).isoformat()
 
 
 # Accounting records the flows read (FreshBooks status fields are computed there and only ever read) ------

@@ -1,10 +1,11 @@
-"""FreshBooks webhooks ("callbacks"): registration, the verification handshake, signatures, parsing.
+"""FreshBooks webhooks ("callbacks") as they arrive: the verification handshake, signatures, parsing.
 
 FreshBooks signs each delivery with the verifier of the callback it belongs to: base64 HMAC-SHA256 over
 Python's default `json.dumps` of the form fields *in body order* (not over the raw body). We register one
 callback per parent event (`invoice` matches invoice.create/update/delete), so a connection holds a few
 verifiers; they are stored encrypted in `Connection.webhook_secret` as a JSON map {callback id: verifier},
-and a delivery is checked against the verifier of the callback for its event.
+and a delivery is checked against the verifier of the callback for its event. Registering the callbacks is
+`subscriptions.py`'s.
 
 Deliveries carry no event id and no timestamp, so the dedupe key hashes the event, the object and a
 five-minute window of arrival: a repeat within it is stored once. Because it may also be a second change
@@ -22,8 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 import audit
-from connections.providers import http
-from syncs.webhooks import Malformed, ParsedEvent, Receiver, Rejected, webhook_url
+from connections.providers.receivers import Malformed, ParsedEvent, Receiver, Rejected
 
 SIGNATURE_HEADER = "X-FreshBooks-Hmac-SHA256"
 # Parent events we subscribe to; each covers .create, .update and .delete.
@@ -130,95 +130,10 @@ class FreshBooksReceiver(Receiver):
 
 
 def enqueue_verify(connection_pk: int, callback_id: str) -> None:
+    """The verify PUT goes out from a worker once the verification is stored (`subscriptions.confirm`)."""
     from django_q.tasks import async_task
 
     async_task("syncs.tasks.confirm_webhook", connection_pk, callback_id)
 
 
 RECEIVER = FreshBooksReceiver()
-
-
-# Registration (outbound calls through providers.http) -------------------------------------------------
-
-
-def events_path(connection, suffix: str = "") -> str:
-    return f"/events/account/{connection.addresses['account_id']}/events/callbacks{suffix}"
-
-
-def save_callbacks(connection, state: dict) -> None:
-    webhooks = {
-        **(connection.settings.get("webhooks") or {}),
-        "callbacks": state,
-        "checked_at": timezone.now().isoformat(),
-    }
-    connection.settings = {**connection.settings, "webhooks": webhooks}
-    connection.save(update_fields=["settings", "updated_at"])
-
-
-def list_remote(connection) -> list[dict]:
-    found, page = [], 1
-    while True:
-        result = http.call(connection, "GET", events_path(connection), params={"page": page, "per_page": 100})
-        body = (result.data or {}).get("response", {}).get("result", {})
-        found += body.get("callbacks") or []
-        if page >= int(body.get("pages") or 1):
-            return found
-        page += 1
-
-
-def register(connection) -> dict:
-    """Create missing callbacks, resend verification for unverified ones; returns the state shown to people."""
-    uri = webhook_url(connection)
-    remote = {str(cb["callbackid"]): cb for cb in list_remote(connection) if cb.get("uri") == uri}
-    state = {cid: {"event": cb["event"], "verified": bool(cb.get("verified"))} for cid, cb in remote.items()}
-    have = {cb["event"] for cb in state.values()}
-    for parent in SUBSCRIBED:
-        if parent in have:
-            continue
-        body = {"callback": {"event": parent, "uri": uri}}
-        callback = http.call(connection, "POST", events_path(connection), json_body=body).data["response"]["result"]
-        callback = callback["callback"]
-        state[str(callback["callbackid"])] = {"event": callback["event"], "verified": bool(callback.get("verified"))}
-        # Saved at once: FreshBooks sends the verification POST right after creating the callback.
-        save_callbacks(connection, state)
-    save_callbacks(connection, state)
-    for cid, cb in state.items():
-        if not cb["verified"] and cid in remote:
-            http.call(connection, "PUT", events_path(connection, f"/{cid}"), json_body={"callback": {"resend": True}})
-    return state
-
-
-def confirm(connection, callback_id: str) -> None:
-    """The verify PUT: hand FreshBooks back the verifier it sent, which turns deliveries on."""
-    verifier = verifiers(connection).get(callback_id)
-    if not verifier:
-        return
-    http.call(
-        connection,
-        "PUT",
-        events_path(connection, f"/{callback_id}"),
-        json_body={"callback": {"verifier": verifier}},
-    )
-    with transaction.atomic():
-        locked = type(connection).objects.select_for_update(of=("self",)).get(pk=connection.pk)
-        state = callbacks(locked)
-        if callback_id in state:
-            state[callback_id]["verified"] = True
-            save_callbacks(locked, state)
-
-
-def refresh_state(connection) -> dict:
-    uri = webhook_url(connection)
-    state = {
-        str(cb["callbackid"]): {"event": cb["event"], "verified": bool(cb.get("verified"))}
-        for cb in list_remote(connection)
-        if cb.get("uri") == uri
-    }
-    save_callbacks(connection, state)
-    return state
-
-
-def unregister(connection) -> None:
-    for callback_id in list(callbacks(connection)):
-        http.call(connection, "DELETE", events_path(connection, f"/{callback_id}"))
-    save_callbacks(connection, {})

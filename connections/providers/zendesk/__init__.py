@@ -48,5 +48,6 @@ PROVIDER = Provider(
         RateLimit(100, 60, "account", "Webhooks API"),
     ),
     docs_url="https://developer.zendesk.com/api-reference/",
+    access="read and update organizations and add internal notes to tickets",
     extra={"rate_limits_by_plan": RATE_LIMITS_BY_PLAN, "default_plan": DEFAULT_PLAN},
 )

@@ -7,7 +7,7 @@ ask for one (`TOKEN_EXPIRES_IN`, within Zendesk's 300 s .. 2 days). Refresh toke
 API tokens (`{email}/token:{token}`, basic auth) are the legacy alternative, retired by Zendesk on 2027-04-30.
 """
 
-from connections.oauth import ConnectorOAuth2
+from connections.credentials.oauth import ConnectorOAuth2
 
 TOKEN_EXPIRES_IN = 86400
 

@@ -66,8 +66,8 @@ class ZendeskEmulator(Emulator):
     DEFAULT_CONFIG = {
         "default_subdomain": "acme",
         # Credentials every account accepts: the sandbox OAuth client and an API token for its admin.
-        "oauth_client_id": "ml-connector-sandbox",
-        "oauth_client_secret": "zendesk-sandbox-client-secret",
+        "oauth_client_id": "sandbox-zendesk-client",
+        "oauth_client_secret": "sandbox-zendesk-secret",
         "oauth_redirect_uris": [],  # empty: any redirect URI
         "api_token": "zendesk-sandbox-api-token-0123456789",
         "oauth_auto_approve": False,  # skip the consent page and redirect at once

@@ -1,4 +1,4 @@
-"""Zendesk event webhooks: one webhook per connection, its signing secret, signatures, parsing.
+"""Zendesk event webhooks as they arrive: signatures and parsing (registering them is `subscriptions.py`'s).
 
 Zendesk signs `timestamp + raw body` with HMAC-SHA256 keyed by the webhook's signing secret used as a
 literal string (not base64-decoded), sends the ISO-8601 timestamp in X-Zendesk-Webhook-Signature-Timestamp
@@ -16,8 +16,7 @@ from datetime import datetime
 from django.conf import settings
 from django.utils import timezone
 
-from connections.providers import http
-from syncs.webhooks import Malformed, ParsedEvent, Receiver, Rejected, webhook_url
+from connections.providers.receivers import Malformed, ParsedEvent, Receiver, Rejected
 
 SIGNATURE_HEADER = "X-Zendesk-Webhook-Signature"
 TIMESTAMP_HEADER = "X-Zendesk-Webhook-Signature-Timestamp"
@@ -82,54 +81,3 @@ class ZendeskReceiver(Receiver):
 
 
 RECEIVER = ZendeskReceiver()
-
-
-# Registration ------------------------------------------------------------------------------------------
-
-
-def save_state(connection, webhook: dict | None) -> None:
-    state = {}
-    if webhook:
-        state = {"webhook_id": webhook["id"], "status": webhook.get("status", ""), "endpoint": webhook.get("endpoint")}
-    connection.settings = {**connection.settings, "webhooks": {**state, "checked_at": timezone.now().isoformat()}}
-    connection.save(update_fields=["settings", "webhook_secret", "updated_at"])
-
-
-def register(connection) -> dict:
-    """One webhook per connection: reuse ours if Zendesk still has it, else create it; keep its secret."""
-    endpoint = webhook_url(connection)
-    existing = http.call(connection, "GET", "/api/v2/webhooks", params={"filter[name_contains]": "ml-connector"})
-    webhook = next((w for w in (existing.data or {}).get("webhooks", []) if w.get("endpoint") == endpoint), None)
-    if webhook is None:
-        body = {
-            "webhook": {
-                "name": f"ml-connector ({connection.label})",
-                "status": "active",
-                "endpoint": endpoint,
-                "http_method": "POST",
-                "request_format": "json",
-                "subscriptions": list(SUBSCRIPTIONS),
-            }
-        }
-        webhook = http.call(connection, "POST", "/api/v2/webhooks", json_body=body).data["webhook"]
-    secret = http.call(connection, "GET", f"/api/v2/webhooks/{webhook['id']}/signing_secret").data["signing_secret"]
-    connection.webhook_secret = secret["secret"]
-    save_state(connection, webhook)
-    return connection.settings["webhooks"]
-
-
-def refresh_state(connection) -> dict:
-    webhook_id = (connection.settings.get("webhooks") or {}).get("webhook_id")
-    if not webhook_id:
-        return {}
-    webhook = http.call(connection, "GET", f"/api/v2/webhooks/{webhook_id}").data["webhook"]
-    save_state(connection, webhook)
-    return connection.settings["webhooks"]
-
-
-def unregister(connection) -> None:
-    webhook_id = (connection.settings.get("webhooks") or {}).get("webhook_id")
-    if webhook_id:
-        http.call(connection, "DELETE", f"/api/v2/webhooks/{webhook_id}")
-    connection.webhook_secret = None
-    save_state(connection, None)

@@ -2,13 +2,14 @@
 
 import pytest
 
-from connections.providers import PROVIDERS, AuthKind, get_provider
+from connections import registry
+from connections.providers.base import AuthKind
 from connections.providers.zendesk import DEFAULT_PLAN, PROVIDER, RATE_LIMITS_BY_PLAN
 
 
 def test_it_is_registered_under_its_slug():
-    assert get_provider("zendesk") is PROVIDER
-    assert PROVIDERS["zendesk"].name == "Zendesk"
+    assert registry.provider("zendesk") is PROVIDER
+    assert registry.provider("zendesk").name == "Zendesk"
 
 
 def test_it_offers_oauth_first_and_api_tokens_as_the_legacy_option():

@@ -8,8 +8,8 @@ from django_scopes import scope, scopes_disabled
 
 from audit.models import AuditEvent
 from connections.models import Integration
-from connections.providers.freshbooks import webhooks as freshbooks_webhooks
-from connections.providers.zendesk import webhooks as zendesk_webhooks
+from connections.providers.freshbooks import subscriptions as freshbooks_webhooks
+from connections.providers.zendesk import subscriptions as zendesk_webhooks
 from connections.sandbox.oauth import Grant
 from syncs import engine, polling, review
 from syncs.flows.freshbooks_zendesk import SLUG
@@ -28,7 +28,9 @@ def fbzd(sandbox, tenant_a, client, clock, django_capture_on_commit_callbacks): 
     source = freshbooks_connection(sandbox, tenant_a, access_expires_at=timezone.now() + timedelta(days=30))
     zendesk = sandbox["zendesk"]
     issued = zendesk.oauth.issue_tokens(
-        Grant("ml-connector-sandbox", "read write", {"subdomain": "acme", "user_id": zendesk.account("acme").admin.id})
+        Grant(
+            "sandbox-zendesk-client", "read write", {"subdomain": "acme", "user_id": zendesk.account("acme").admin.id}
+        )
     )
     with scopes_disabled():
         target = ConnectionFactory(

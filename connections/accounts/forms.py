@@ -1,0 +1,95 @@
+"""Forms for sign-up, log-in (throttled), invitation acceptance and API tokens."""
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.models import User
+
+from connections.accounts import login_throttle
+from connections.accounts.signup import find_user
+
+
+class ThrottledAuthenticationForm(AuthenticationForm):
+    """Django's log-in form, refusing further attempts once too many have failed (connections.login_throttle)."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "locked": (
+            "Too many failed log-in attempts. For your security, logging in is paused for %(minutes)s minutes. "
+            "You can reset your password meanwhile."
+        ),
+    }
+
+    def clean(self):
+        username = self.cleaned_data.get("username") or ""
+        if username and login_throttle.is_locked(username, self.request):
+            raise forms.ValidationError(
+                self.error_messages["locked"],
+                code="locked",
+                params={"minutes": settings.LOGIN_LOCKOUT_SECONDS // 60},
+            )
+        try:
+            cleaned = super().clean()
+        except forms.ValidationError:
+            if username:
+                login_throttle.record_failure(username, self.request)
+            raise
+        login_throttle.record_success(username, self.request)
+        return cleaned
+
+
+class NewPasswordMixin:
+    """A password field checked by the project's validators (AUTH_PASSWORD_VALIDATORS)."""
+
+    def _validate_password(self, email: str, name: str = ""):
+        password = self.cleaned_data.get("password")
+        if password:
+            first, _, last = name.partition(" ")
+            candidate = User(username=email, email=email, first_name=first, last_name=last)
+            try:
+                password_validation.validate_password(password, candidate)
+            except forms.ValidationError as error:
+                self.add_error("password", error)
+
+
+class SignUpForm(NewPasswordMixin, forms.Form):
+    name = forms.CharField(label="Your name", max_length=150)
+    email = forms.EmailField(label="Work e-mail")
+    password = forms.CharField(
+        label="Password", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}), strip=False
+    )
+    company = forms.CharField(label="Company name", max_length=200)
+
+    def clean_email(self):
+        email = self.cleaned_data["email"]
+        if find_user(email) is not None:
+            raise forms.ValidationError("An account with this e-mail already exists. Log in, or reset your password.")
+        return email
+
+    def clean(self):
+        cleaned = super().clean()
+        self._validate_password(cleaned.get("email", ""), cleaned.get("name", ""))
+        return cleaned
+
+
+class AcceptInvitationForm(NewPasswordMixin, forms.Form):
+    """For an invitee without an account: their name and a password."""
+
+    name = forms.CharField(label="Your name", max_length=150)
+    password = forms.CharField(
+        label="Choose a password", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}), strip=False
+    )
+
+    def __init__(self, *args, email: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.email = email
+
+    def clean(self):
+        cleaned = super().clean()
+        self._validate_password(self.email, cleaned.get("name", ""))
+        return cleaned
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(label="Token name", max_length=100, help_text="What will use it, e.g. “reporting script”.")

@@ -1,0 +1,1 @@
+"""Secrets at rest, token renewal, the OAuth connect pipeline and the connect pages."""

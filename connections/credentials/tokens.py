@@ -1,0 +1,207 @@
+"""Token lifecycle: refresh before expiry, once on a 401, daily for rotating refresh tokens; never twice.
+
+FreshBooks and Zendesk refresh tokens work once and rotate: two workers refreshing the same connection at
+the same moment would leave one of them holding a dead token and the connection broken. So a refresh takes
+the connection's row lock (`select_for_update`; on SQLite the IMMEDIATE transaction serialises writers),
+re-reads it, skips when a sibling already refreshed, and saves the new pair in the same transaction.
+`invalid_grant` is re-checked once against a fresh read before the connection is marked `needs_reauth`.
+"""
+
+import logging
+import time
+from datetime import timedelta
+
+import requests
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django_scopes import scope, scopes_disabled
+
+import audit
+from connections import registry
+from connections.models import Connection
+from connections.providers.errors import AuthExpired, Retryable
+from connections.providers.session import session
+
+logger = logging.getLogger(__name__)
+
+
+def margin() -> timedelta:
+    return timedelta(seconds=settings.TOKEN_REFRESH_MARGIN_SECONDS)
+
+
+def access_token_for(connection: Connection) -> str | None:
+    """The access token to use now, refreshed first when it expires within the margin."""
+    if connection.status == Connection.Status.NEEDS_REAUTH:
+        raise AuthExpired(
+            f"{connection.provider_name} needs to be reconnected before it can be used.", provider=connection.provider
+        )
+    if not connection.access_token:
+        return None
+    expires = connection.access_expires_at
+    if expires is not None and expires - margin() <= timezone.now() and connection.refresh_token:
+        return refresh(connection, reason="the access token expires soon")
+    return connection.access_token
+
+
+def refresh(connection: Connection, *, stale_access_token: str | None = None, reason: str = "") -> str:
+    """Refresh `connection` once across every process; returns the access token to use.
+
+    `stale_access_token` is the token a caller saw fail: if the row already holds another one, a sibling has
+    refreshed in the meantime and that one is returned without calling the provider.
+    """
+    with transaction.atomic():
+        locked = Connection.objects.select_for_update(of=("self",)).get(pk=connection.pk)
+        if stale_access_token is not None and locked.access_token != stale_access_token:
+            copy_tokens(locked, connection)
+            return locked.access_token
+        if stale_access_token is None and not due(locked):
+            copy_tokens(locked, connection)
+            return locked.access_token
+        used_refresh_token = locked.refresh_token
+        try:
+            if not used_refresh_token:
+                raise InvalidGrant("there is no refresh token")
+            tokens = request_refresh(locked)
+        except InvalidGrant as exc:
+            error_text = str(exc)
+        else:
+            locked.access_token = tokens.access_token
+            locked.refresh_token = tokens.refresh_token or locked.refresh_token
+            locked.access_expires_at = tokens.access_expires_at
+            locked.refresh_expires_at = tokens.refresh_expires_at or locked.refresh_expires_at
+            locked.tokens_refreshed_at = timezone.now()
+            if locked.status == Connection.Status.ERROR and not locked.settings.get("choices"):
+                locked.status = Connection.Status.ACTIVE
+            locked.save(
+                update_fields=[
+                    "access_token",
+                    "refresh_token",
+                    "access_expires_at",
+                    "refresh_expires_at",
+                    "tokens_refreshed_at",
+                    "status",
+                    "updated_at",
+                ]
+            )
+            audit.record(
+                "token.refreshed",
+                tenant=locked.tenant,
+                connection=locked,
+                message=f"Refreshed the {locked.provider_name} access token ({reason or 'scheduled'}).",
+                data={"expires_at": str(tokens.access_expires_at)},
+            )
+            copy_tokens(locked, connection)
+            return locked.access_token
+    # invalid_grant: a sibling may have rotated the token between our read and our lock; look once more.
+    fresh = Connection.objects.get(pk=connection.pk)
+    if used_refresh_token and fresh.refresh_token != used_refresh_token and fresh.access_token:
+        copy_tokens(fresh, connection)
+        return fresh.access_token
+    error = mark_needs_reauth(fresh, error_text)
+    copy_tokens(fresh, connection)
+    raise error
+
+
+class InvalidGrant(Exception):
+    """The provider refused the refresh token: it was revoked, expired or already used."""
+
+
+def due(connection: Connection) -> bool:
+    expires = connection.access_expires_at
+    return expires is None or expires - margin() <= timezone.now()
+
+
+def copy_tokens(source: Connection, target: Connection) -> None:
+    for field in ("access_token", "refresh_token", "access_expires_at", "refresh_expires_at", "status", "last_error"):
+        setattr(target, field, getattr(source, field))
+
+
+def request_refresh(connection: Connection):
+    """POST the refresh grant to the provider's token endpoint (the only call outside providers.http)."""
+    backend = registry.part(connection.provider, "auth")
+    instance = backend(strategy=None)
+    params = instance.refresh_params(connection)
+    url = instance.refresh_url(connection)
+    as_json = backend.ACCESS_TOKEN_PAYLOAD == "json"  # noqa: S105 - a body encoding, not a secret
+    payload = {"json": params} if as_json else {"data": params}
+    started = time.monotonic()
+    try:
+        response = session().post(
+            url,
+            headers={"Accept": "application/json"},
+            timeout=(settings.PROVIDER_CONNECT_TIMEOUT, settings.PROVIDER_READ_TIMEOUT),
+            allow_redirects=False,
+            **payload,
+        )
+    except requests.RequestException as exc:
+        raise Retryable(f"Token refresh could not reach {connection.provider_name}: {type(exc).__name__}.") from None
+    duration_ms = int((time.monotonic() - started) * 1000)
+    try:
+        body = response.json()
+    except ValueError:
+        body = {}
+    audit.record(
+        "api.call",
+        tenant=connection.tenant,
+        connection=connection,
+        level="info" if response.ok else "warning",
+        message=f"POST token refresh: HTTP {response.status_code} in {duration_ms} ms",
+        data={
+            "method": "POST",
+            "url": url,
+            "status": response.status_code,
+            "request_body": params,
+            "response_body": body,
+        },
+    )
+    if response.ok and isinstance(body, dict) and body.get("access_token"):
+        return instance.token_expiry(body)
+    error = body.get("error") if isinstance(body, dict) else None
+    description = body.get("error_description", "") if isinstance(body, dict) else ""
+    if error in ("invalid_grant", "invalid_token", "unauthorized_client") or response.status_code in (400, 401):
+        raise InvalidGrant(f"{error or 'HTTP ' + str(response.status_code)}: {description}".strip(": "))
+    raise Retryable(f"Token refresh failed: HTTP {response.status_code} {error or ''}".strip())
+
+
+def mark_needs_reauth(connection: Connection, why: str) -> AuthExpired:
+    """Flag the connection for a person, say so once in the audit log, and return the error to raise."""
+    message = (
+        f"{connection.provider_name} refused to renew access ({why}). Reconnect it to resume syncing; "
+        "nothing is lost meanwhile."
+    )
+    if connection.status != Connection.Status.NEEDS_REAUTH:
+        Connection.objects.filter(pk=connection.pk).update(
+            status=Connection.Status.NEEDS_REAUTH, last_error=message, updated_at=timezone.now()
+        )
+        audit.record(
+            "connection.needs_reauth", tenant=connection.tenant, connection=connection, level="error", message=message
+        )
+    connection.status = Connection.Status.NEEDS_REAUTH
+    connection.last_error = message
+    return AuthExpired(message, provider=connection.provider)
+
+
+def refresh_due_connections() -> int:
+    """Scheduled: refresh tokens expiring within the margin, and every rotating refresh token once a day."""
+    now = timezone.now()
+    day_ago = now - timedelta(days=1)
+    with scopes_disabled():
+        candidates = list(
+            Connection.objects.filter(status__in=[Connection.Status.ACTIVE, Connection.Status.ERROR])
+            .exclude(refresh_token=None)
+            .select_related("tenant")
+        )
+    count = 0
+    for connection in candidates:
+        stale = connection.access_expires_at is None or connection.access_expires_at - margin() <= now
+        last = connection.tokens_refreshed_at
+        if not stale and last is not None and last > day_ago:
+            continue
+        with scope(tenant=connection.tenant):
+            try:
+                refresh(connection, stale_access_token=connection.access_token, reason="scheduled")
+                count += 1
+            except (AuthExpired, Retryable) as exc:
+                logger.warning("scheduled refresh of connection %s failed: %s", connection.uuid, type(exc).__name__)
+    return count

@@ -1,0 +1,1 @@
+"""The pages where a workspace sees its connections and integrations, and configures them."""

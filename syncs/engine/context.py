@@ -1,0 +1,83 @@
+"""What a flow's steps get: the job, its integration and connections, the audit trail and the links.
+
+The link helpers are the engine's `RecordLink` reads and writes, offered on the context so that a provider's
+writer (given this context by a flow) keeps its bookkeeping without knowing the sync models.
+"""
+
+from dataclasses import dataclass
+
+import audit
+from connections.models import Connection, Integration
+from syncs.engine.jobs import release_dependents
+from syncs.models import RecordLink, SyncJob
+
+
+@dataclass
+class Context:
+    """What a flow's steps get: the job, its integration and connections, and an audit helper."""
+
+    job: SyncJob | None  # None while polling
+    integration: Integration
+
+    @property
+    def source(self) -> Connection:
+        return self.integration.source
+
+    @property
+    def target(self) -> Connection:
+        return self.integration.target
+
+    @property
+    def flow(self):
+        return self.integration.flow
+
+    @property
+    def options(self) -> dict:
+        return self.integration.options
+
+    def record(self, kind: str, message: str, level: str = "info", data: dict | None = None, target_ref=None):
+        job = self.job
+        audit.record(
+            kind,
+            tenant=self.integration.tenant,
+            integration=self.integration,
+            level=level,
+            message=message,
+            source_ref=f"{job.source_type}:{job.source_id}" if job else None,
+            target_ref=target_ref,
+            data={"job": str(job.uuid), **(data or {})} if job else data,
+            job=job,
+            pinned=bool(job and job.status == SyncJob.Status.FAILED and not job.dry_run),
+        )
+
+    # Links: identity (client -> organization) and the ledger of parts written (section:..., note:...) ---------
+
+    def link(self, source_type: str, source_id, target_type: str) -> RecordLink | None:
+        return RecordLink.objects.filter(
+            integration=self.integration, source_type=source_type, source_id=str(source_id), target_type=target_type
+        ).first()
+
+    def save_link(
+        self, source_type: str, source_id, target_type: str, target_id, fingerprint: str, method: str = "created"
+    ) -> None:
+        RecordLink.objects.update_or_create(
+            integration=self.integration,
+            source_type=source_type,
+            source_id=str(source_id),
+            target_type=target_type,
+            defaults={
+                "tenant": self.integration.tenant,
+                "target_id": str(target_id),
+                "fingerprint": fingerprint,
+                "method": method,
+            },
+        )
+        if self.flow is not None and target_type == self.flow.target_record_type:
+            release_dependents(self.integration, source_type, source_id)
+
+    def source_of(self, source_type: str, target_type: str, target_id) -> str | None:
+        """The source record linked to a target record (the client of an organization), or None."""
+        found = RecordLink.objects.filter(
+            integration=self.integration, source_type=source_type, target_type=target_type, target_id=str(target_id)
+        ).first()
+        return found.source_id if found else None

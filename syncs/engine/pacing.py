@@ -1,0 +1,53 @@
+"""Pacing: how long a job waits before its next attempt, and how a connection is kept within its rate limit.
+
+`RateLimited` pauses the whole connection until its wait has passed (every job of it waits, not only the one
+that was refused); a proactive budget per connection and window keeps us under the provider's published limit.
+"""
+
+import random
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone
+
+from connections import registry
+from connections.models import Connection
+
+# Seconds before attempt n+1 (Svix-like: seconds, then minutes, then hours; about a day in all).
+RETRY_SCHEDULE = (5, 30, 120, 600, 1800, 3600, 7200, 14400, 28800, 36000)
+
+
+def backoff(attempt: int, retry_after: float | None = None) -> float:
+    base = RETRY_SCHEDULE[min(max(attempt, 1) - 1, len(RETRY_SCHEDULE) - 1)]
+    delay = base * random.uniform(0.8, 1.2)  # noqa: S311 - jitter, not security
+    return max(delay, retry_after or 0)
+
+
+def paused_until(connection: Connection) -> float | None:
+    until = cache.get(f"paused:{connection.uuid}")
+    return until if until and until > timezone.now().timestamp() else None
+
+
+def pause(connection: Connection, seconds: float) -> None:
+    until = timezone.now().timestamp() + seconds
+    cache.set(f"paused:{connection.uuid}", until, timeout=int(seconds) + 5)
+
+
+def take_budget(connection: Connection) -> float:
+    """Proactive rate limit (fixed window in the shared cache): 0 to go on, else seconds to wait."""
+    limits = registry.provider(connection.provider).rate_limits
+    if not limits:
+        return 0.0
+    limit = limits[0]
+    budget = max(1, int(limit.requests * settings.SYNC_RATE_BUDGET_FRACTION))
+    window = int(timezone.now().timestamp() // limit.per_seconds)
+    key = f"budget:{connection.uuid}:{window}"
+    cache.add(key, 0, timeout=limit.per_seconds * 2)
+    try:
+        used = cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, timeout=limit.per_seconds * 2)
+        used = 1
+    if used <= budget:
+        return 0.0
+    return (window + 1) * limit.per_seconds - timezone.now().timestamp()

@@ -1,0 +1,222 @@
+"""Running a job: claim it, check its connections, run the flow's steps, settle the outcome.
+
+The steps, each an audit event on the job's timeline: fetch the full source record, map it (a `Skip` ends
+here), compare with the link's fingerprint (unchanged: nothing written), find the target (link, else the
+flow's matching), write (or, in a dry run, say what would be written), link. Failures are typed
+(`connections.providers.errors`): `RateLimited` pauses the connection, `Retryable` backs off, `AuthExpired`
+parks the job until the connection is reconnected, `Permanent` fails at once with the provider's message,
+`NeedsReview` waits for a person.
+"""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+import audit
+from connections.models import Connection
+from connections.providers.errors import AuthExpired, Permanent, ProviderError, RateLimited, Retryable
+from syncs.engine.claims import claim, settle
+from syncs.engine.context import Context
+from syncs.engine.pacing import backoff, pause, paused_until, take_budget
+from syncs.flows.base import Mapped, NeedsReview, Skip, SourceRef
+from syncs.models import RecordLink, SyncJob
+
+logger = logging.getLogger(__name__)
+
+
+def retry_later(job: SyncJob, ctx: Context, seconds: float, reason: str, *, count_attempt: bool = True) -> str:
+    fields = {"next_attempt_at": timezone.now() + timedelta(seconds=seconds)}
+    if not count_attempt:
+        fields["attempts"] = job.attempts - 1
+    settle(job, SyncJob.Status.PENDING, **fields)
+    ctx.record(
+        "job.retry_scheduled",
+        f"Retrying in {seconds:.0f} s: {reason}",
+        "warning",
+        {"wait_seconds": round(seconds, 1), "reason": reason},
+    )
+    return SyncJob.Status.PENDING
+
+
+def run(job_pk: int) -> str | None:
+    """Run one job if it can be claimed; returns its new status (None when not claimed)."""
+    job = claim(job_pk)
+    if job is None:
+        return None
+    # Every audit event recorded meanwhile (the flow's API calls too) lands on this job's timeline.
+    with audit.for_job(job):
+        return run_claimed(job)
+
+
+def run_claimed(job: SyncJob) -> str:
+    integration = job.integration
+    ctx = Context(job, integration)
+    flow = integration.flow
+    if flow is None:
+        settle(
+            job,
+            SyncJob.Status.FAILED,
+            last_error_type="UnknownFlow",
+            last_error_message=f"No flow {integration.kind!r} is installed.",
+        )
+        return job.status
+    if not integration.enabled:
+        settle(
+            job,
+            SyncJob.Status.PARKED,
+            last_error_type="IntegrationOff",
+            last_error_message="The integration is switched off; the job runs when it is enabled again.",
+        )
+        return job.status
+    for connection in (integration.source, integration.target):
+        if connection.status == Connection.Status.NEEDS_REAUTH:
+            return park(job, ctx, connection)
+        wait = paused_until(connection)
+        if wait:
+            return retry_later(
+                job, ctx, wait - timezone.now().timestamp(), f"{connection.label} is rate limited", count_attempt=False
+            )
+    wait = take_budget(integration.target)
+    if wait:
+        return retry_later(job, ctx, wait, f"pacing calls to {integration.target.label}", count_attempt=False)
+    try:
+        return execute(job, ctx, flow)
+    except NeedsReview as exc:
+        settle(job, SyncJob.Status.WAITING_REVIEW, last_error_type="NeedsReview", last_error_message=str(exc))
+        ctx.record("job.waiting_review", str(exc), "warning")
+        return job.status
+    except RateLimited as exc:
+        connection = integration.target if exc.provider == integration.target.provider else integration.source
+        wait = backoff(job.attempts, exc.retry_after)
+        pause(connection, exc.retry_after if exc.retry_after is not None else wait)
+        return fail_or_retry(job, ctx, exc, wait)
+    except Retryable as exc:
+        return fail_or_retry(job, ctx, exc, backoff(job.attempts))
+    except AuthExpired as exc:
+        connection = integration.target if exc.provider == integration.target.provider else integration.source
+        connection.refresh_from_db()
+        if connection.status != Connection.Status.NEEDS_REAUTH:
+            return fail(job, ctx, exc)
+        return park(job, ctx, connection)
+    except (Permanent, ProviderError) as exc:
+        return fail(job, ctx, exc)
+    except Exception as exc:
+        logger.exception("job %s failed unexpectedly", job.uuid)
+        return fail(job, ctx, exc)
+
+
+def execute(job: SyncJob, ctx: Context, flow) -> str:
+    ref = SourceRef(job.source_type, job.source_id)
+    record = flow.fetch(ctx, ref)
+    if record is None:
+        settle(job, SyncJob.Status.SUCCEEDED, result={"outcome": "source record not found"})
+        ctx.record("job.skipped", f"{ref.type} {ref.id} no longer exists at the source; nothing to write.")
+        return job.status
+    ctx.record("job.fetched", f"Fetched {ref.type} {ref.id}.", data={"record": record})
+    try:
+        mapped: Mapped = flow.map(ctx, record)
+    except Skip as exc:
+        settle(job, SyncJob.Status.SUCCEEDED, result={"outcome": "skipped", "reason": str(exc)})
+        ctx.record("job.skipped", str(exc))
+        return job.status
+    ctx.record(
+        "job.mapped",
+        mapped.summary or f"Mapped to a {mapped.target_type}.",
+        data={"input": record, "output": mapped.payload},
+    )
+    link = ctx.link(ref.type, ref.id, mapped.target_type)
+    if link and link.fingerprint == mapped.fingerprint and not job.dry_run:
+        settle(
+            job,
+            SyncJob.Status.SUCCEEDED,
+            result={"outcome": "unchanged", "target": f"{link.target_type}:{link.target_id}"},
+        )
+        ctx.record(
+            "job.unchanged",
+            f"{mapped.target_type} {link.target_id} already holds this; nothing written.",
+            target_ref=f"{link.target_type}:{link.target_id}",
+        )
+        return job.status
+    if link:
+        target_id, method = link.target_id, link.method
+    else:
+        target_id, method = flow.find_target(ctx, record, mapped)
+        ctx.record(
+            "job.matched",
+            f"Target for {ref.type} {ref.id}: {target_id or 'none, will create'} ({method}).",
+            data={"target_id": target_id, "method": method},
+        )
+    if job.dry_run:
+        would = {
+            "outcome": "dry run",
+            "action": "update" if target_id else "create",
+            "target_type": mapped.target_type,
+            "target_id": target_id,
+            "payload": mapped.payload,
+        }
+        settle(job, SyncJob.Status.SUCCEEDED, result=would)
+        ctx.record(
+            "job.dry_run", f"Would {would['action']} {mapped.target_type} {target_id or ''}".strip() + ".", data=would
+        )
+        return job.status
+    written_id = str(flow.write(ctx, mapped, target_id))
+    ctx.save_link(
+        ref.type,
+        ref.id,
+        mapped.target_type,
+        written_id,
+        mapped.fingerprint,
+        method if target_id else RecordLink.Method.CREATED,
+    )
+    action = "updated" if target_id else "created"
+    settle(job, SyncJob.Status.SUCCEEDED, result={"outcome": action, "target": f"{mapped.target_type}:{written_id}"})
+    ctx.record(
+        "job.written",
+        f"{action.capitalize()} {mapped.target_type} {written_id}.",
+        target_ref=f"{mapped.target_type}:{written_id}",
+    )
+    return job.status
+
+
+def fail_or_retry(job: SyncJob, ctx: Context, exc: ProviderError, wait: float) -> str:
+    if job.attempts >= settings.SYNC_MAX_ATTEMPTS:
+        return fail(job, ctx, exc, note=f" (gave up after {job.attempts} attempts)")
+    job.last_error_type, job.last_error_message = exc.kind, exc.message
+    SyncJob.objects.filter(pk=job.pk).update(last_error_type=exc.kind, last_error_message=exc.message)
+    return retry_later(job, ctx, wait, f"{exc.kind}: {exc.message}")
+
+
+def fail(job: SyncJob, ctx: Context, exc: Exception, note: str = "") -> str:
+    kind = getattr(exc, "kind", type(exc).__name__)
+    message = getattr(exc, "message", str(exc)) + note
+    settle(job, SyncJob.Status.FAILED, last_error_type=kind, last_error_message=message)
+    ctx.record("job.failed", f"Failed ({kind}): {message}", "error", {"error": kind})
+    return job.status
+
+
+def park(job: SyncJob, ctx: Context, connection: Connection) -> str:
+    settle(
+        job,
+        SyncJob.Status.PARKED,
+        last_error_type="NeedsReauth",
+        last_error_message=f"{connection.label} needs to be reconnected.",
+    )
+    ctx.record("job.parked", f"Parked until {connection.label} is reconnected.", "warning")
+    return job.status
+
+
+def run_due(integration_pk: int, limit: int = 500) -> int:
+    """Run the integration's due jobs one after another: one wake-up for a page of polled records, not one each.
+
+    Several workers may drain the same integration; each job is still claimed on its own, so none runs twice.
+    """
+    ran = 0
+    due = SyncJob.objects.filter(
+        integration_id=integration_pk, status=SyncJob.Status.PENDING, next_attempt_at__lte=timezone.now()
+    ).order_by("next_attempt_at", "pk")
+    for pk in list(due.values_list("pk", flat=True)[:limit]):
+        if run(pk) is not None:
+            ran += 1
+    return ran

@@ -1,8 +1,0 @@
-from django.urls import path
-
-from syncs import webhooks
-
-urlpatterns = [
-    path("<slug:provider>/<uuid:connection_uuid>/", webhooks.receive, name="webhook-receive"),
-    path("<slug:provider>/", webhooks.receive_app, name="webhook-receive-app"),
-]
