@@ -69,6 +69,12 @@ class FreshBooksEmulator(
         "max_per_page": 100,
         "list_includes_deleted": False,  # deleted records leave lists but a GET still finds them (Apideck)
         "create_status": 200,  # UNCONFIRMED: status of a successful POST
+        # Record fields the sources disagree on or do not show (README: UNCONFIRMED choices).
+        "invoice_email": False,  # [NODE]'s fixture puts the client's `email` on invoices; [JAVA] and live do not
+        "unset_invoice_vat_name": "",  # live responses: ""; [NODE]'s fixture: null
+        "date_paid_while_partial": True,  # [JAVA]: the last payment's date; live: null until fully paid
+        "discount_amount_negative": False,  # `discount.amount`: the discount as a positive amount, or negative
+        "fulfillment_date_when_sent": "create_date",  # null while a draft; then "create_date" or "today"
         "rate_limit_per_minute": 0,  # FreshBooks publishes none; 0 turns the emulator's own limit off
         # Events service (webhooks).
         "sign_verification": True,  # UNCONFIRMED: whether the callback.verify POST is signed (with the verifier)

@@ -10,6 +10,7 @@ import uuid
 from html import escape
 from urllib.parse import urlencode, urlsplit
 
+from connections.providers.freshbooks.emulator.shared import BUSINESS_ADDRESS
 from connections.sandbox import Response, route
 from connections.sandbox.oauth import OAuthError
 
@@ -142,11 +143,11 @@ class OAuthRoutes:
                     "date_format": "mm/dd/yyyy",
                     "address": {
                         "id": 76400 + i,
-                        "street": "100 Sandbox Way",
-                        "city": "Toronto",
-                        "province": "Ontario",
-                        "country": "Canada",
-                        "postal_code": "M5V 2T6",
+                        "street": BUSINESS_ADDRESS["street"],
+                        "city": BUSINESS_ADDRESS["city"],
+                        "province": BUSINESS_ADDRESS["province"],
+                        "country": BUSINESS_ADDRESS["country"],
+                        "postal_code": BUSINESS_ADDRESS["code"],
                     },
                     "phone_number": {"id": 666100 + i, "phone_number": "416-555-0100"},
                     "business_clients": [],

@@ -4,10 +4,18 @@ Field names, types and defaults follow the recorded payloads; `state` calls thes
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
+from connections.providers.freshbooks.emulator.shared import BUSINESS_ADDRESS
 from connections.providers.freshbooks.emulator.state import decimal, money
+
+
+def stable_uuid(*parts) -> str:
+    """A version-4 UUID that depends only on `parts`, so a field added to a record does not draw on the seeded
+    random stream that fault dice and invoice uuids already use."""
+    return str(uuid.UUID(bytes=hashlib.sha256("/".join(map(str, parts)).encode()).digest()[:16], version=4))
 
 
 class RecordBuilders:
@@ -28,10 +36,11 @@ class RecordBuilders:
             "currency_code": "USD",
             "direct_link_token": None,
             "email": "",
+            "exceeds_client_limit": 0,
             "fax": "",
             "fname": "",
             "has_retainer": None,
-            "home_phone": "",
+            "home_phone": None,  # unset: null, unlike the other phones' "" ([PY] fixture, live responses)
             "id": object_id,
             "language": "en",
             "last_activity": None,
@@ -42,6 +51,7 @@ class RecordBuilders:
             "note": None,
             "notified": False,
             "num_logins": 0,
+            "number_format": None,
             "organization": "",
             "p_city": "",
             "p_code": "",
@@ -65,6 +75,7 @@ class RecordBuilders:
             "subdomain": None,
             "userid": object_id,
             "username": None,
+            "uuid": stable_uuid("client", account["business"]["account_id"], object_id),
             "vat_name": None,
             "vat_number": None,
         }
@@ -112,6 +123,7 @@ class RecordBuilders:
             "accountid": account["business"]["account_id"],
             "address": "",
             "amount": None,
+            "attach_pdf_to_email": False,
             "auto_bill": False,
             "autobill_status": None,
             "basecampid": 0,
@@ -128,15 +140,17 @@ class RecordBuilders:
             "deposit_percentage": None,
             "deposit_status": "none",
             "description": "",
+            "discount": None,  # {amount, rate, type}, set with the totals
             "discount_description": None,
             "discount_value": "0",
             "display_status": "draft",
             "dispute_status": None,
             "due_offset_days": 0,
+            **({"email": customer["email"]} if self.config["invoice_email"] else {}),
             "estimateid": 0,
             "ext_archive": 0,
             "fname": customer["fname"],
-            "fulfillment_date": today,
+            "fulfillment_date": None,  # until it is sent (see recompute_invoice)
             "generation_date": None,
             "gmail": False,
             "id": object_id,
@@ -146,6 +160,7 @@ class RecordBuilders:
             "last_order_status": None,
             "lines": [],
             "lname": customer["lname"],
+            "lock_status": "unlocked",
             "notes": "",
             "organization": customer["organization"],
             "ownerid": 1,
@@ -155,7 +170,9 @@ class RecordBuilders:
             "po_number": None,
             "province": customer["p_province"],
             "return_uri": None,
-            "sentid": None,
+            "sender_address": dict(BUSINESS_ADDRESS),
+            "sentid": 1,
+            "series": "",
             "show_attachments": False,
             "status": 1,
             "street": customer["p_street"],
@@ -164,8 +181,8 @@ class RecordBuilders:
             "terms": None,
             "uuid": str(uuid.UUID(int=self.random.getrandbits(128), version=4)),
             "v3_status": "draft",
-            "vat_name": None,
-            "vat_number": None,
+            "vat_name": self.config["unset_invoice_vat_name"],
+            "vat_number": "",
             "version": None,
         }
         self.apply_invoice(account, record, fields)
@@ -192,7 +209,6 @@ class RecordBuilders:
             if status not in (1, 2):
                 raise ValueError("status: only 1 (draft) and 2 (sent) can be set directly.")
             record["status"] = status
-            record["sentid"] = 1 if status == 2 else record["sentid"]
         if "lines" in fields:
             record["lines"] = [self.build_line(record, i + 1, line) for i, line in enumerate(fields["lines"] or [])]
         record["due_date"] = (
@@ -251,6 +267,7 @@ class RecordBuilders:
             "orderid": None,
             "overpaymentid": None,
             "send_client_notification": None,
+            "transaction_uuid": None,
             "transactionid": None,
             "type": "Check",
         }
@@ -348,3 +365,4 @@ class RecordBuilders:
                 }
             else:
                 record["attachment"] = None
+        record["version"] = self.eastern_version()

@@ -10,6 +10,15 @@ from zoneinfo import ZoneInfo
 from connections.sandbox import HttpError, Response
 
 EASTERN = ZoneInfo("America/New_York")
+# The sandbox businesses' address: users/me shows it, and invoices carry it as their `sender_address`.
+BUSINESS_ADDRESS = {
+    "street": "100 Sandbox Way",
+    "street2": "",
+    "city": "Toronto",
+    "province": "Ontario",
+    "country": "Canada",
+    "code": "M5V 2T6",
+}
 
 
 class Kind:
@@ -45,6 +54,10 @@ class Shared:
 
     def eastern_today(self) -> str:
         return datetime.fromtimestamp(self.clock.now(), EASTERN).date().isoformat()
+
+    def eastern_version(self) -> str:
+        """Invoices' and expenses' `version`: the Eastern time of the last change, to the microsecond."""
+        return datetime.fromtimestamp(self.clock.now(), EASTERN).strftime("%Y-%m-%d %H:%M:%S.%f")
 
     def utc_iso(self) -> str:
         return datetime.fromtimestamp(self.clock.now(), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

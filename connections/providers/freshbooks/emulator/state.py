@@ -6,10 +6,9 @@ Money is a Decimal inside and `{"amount": "10.00", "code": "USD"}` (a string amo
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from connections.providers.freshbooks.emulator.shared import EASTERN, Kind
+from connections.providers.freshbooks.emulator.shared import Kind
 from connections.sandbox import HttpError
 
 CENT = Decimal("0.01")
@@ -84,14 +83,21 @@ class RecordState:
         paid = sum((decimal(p["amount"], "amount") for p in payments), Decimal(0))
         invoice["amount"] = money(total, code)
         invoice["discount_total"] = money(discount, code)
+        invoice["discount"] = {
+            "amount": money(discount if self.config["discount_amount_negative"] else -discount, code),
+            "rate": invoice["discount_value"],
+            "type": "percent",
+        }
         invoice["paid"] = money(paid, code)
         invoice["net_paid_amount"] = money(paid, code)
         invoice["outstanding"] = money(max(total - paid, Decimal(0)), code)
         if invoice["deposit_amount"] is not None:
             invoice["deposit_amount"]["code"] = code
-        invoice["date_paid"] = max((p["date"] for p in payments), default=None)
+        fully_paid = bool(paid) and paid >= total
+        last_payment = max((p["date"] for p in payments), default=None)
+        invoice["date_paid"] = last_payment if fully_paid or self.config["date_paid_while_partial"] else None
         sent = invoice["status"] != 1 or bool(payments)
-        if paid and paid >= total:
+        if fully_paid:
             invoice.update(status=4, v3_status="paid", payment_status="paid", display_status="sent")
         elif paid:
             invoice.update(status=8, v3_status="partial", payment_status="partial", display_status="sent")
@@ -102,7 +108,10 @@ class RecordState:
                 payment_status="unpaid",
                 display_status="sent" if sent else "draft",
             )
-        invoice["version"] = datetime.fromtimestamp(self.clock.now(), EASTERN).strftime("%Y-%m-%d %H:%M:%S.%f")
+        if sent and invoice["fulfillment_date"] is None:  # null while a draft
+            when_sent = self.config["fulfillment_date_when_sent"]
+            invoice["fulfillment_date"] = invoice["create_date"] if when_sent == "create_date" else self.eastern_today()
+        invoice["version"] = self.eastern_version()
 
     def render(self, account_id, kind: Kind, record: dict, includes) -> dict:
         """A record as the API shows it: `lines`, `presentation` and balances only when included."""
