@@ -226,6 +226,7 @@ def receive_app(request, provider):
 def delivery_summary(connection, *, limit: int = 10) -> dict:
     """What the connection page shows: the last deliveries, whatever became of them, and 24-hour counts."""
     since = timezone.now() - timedelta(hours=24)
+    subscriptions = registry.part(connection.provider, "subscriptions")
     events = InboundEvent.objects.filter(connection=connection)
     rejected = AuditEvent.objects.filter(connection=connection, kind="webhook.rejected")
     recent = [
@@ -250,4 +251,5 @@ def delivery_summary(connection, *, limit: int = 10) -> dict:
         "duplicates": events.filter(last_duplicate_at__gte=since).aggregate(n=Sum("duplicates"))["n"] or 0,
         "rejected": rejected.filter(created_at__gte=since).count(),
         "state": connection.settings.get("webhooks") or {},
+        "entries": subscriptions.entries(connection) if subscriptions else [],
     }

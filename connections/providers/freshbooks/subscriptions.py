@@ -96,6 +96,14 @@ def unregister(connection) -> None:
     save_callbacks(connection, {})
 
 
+def entries(connection) -> list[str]:
+    """Each callback and its state, for the connection page."""
+    return [
+        f"{callback['event']}: {'verified' if callback.get('verified') else 'waiting for verification'}"
+        for callback in callbacks(connection).values()
+    ]
+
+
 def describe(connection) -> str:
     """The registration in words, for the dashboard."""
     state = callbacks(connection)

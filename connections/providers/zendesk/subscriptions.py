@@ -59,6 +59,12 @@ def unregister(connection) -> None:
     save_state(connection, None)
 
 
+def entries(connection) -> list[str]:
+    """The webhook and its status, for the connection page."""
+    state = connection.settings.get("webhooks") or {}
+    return [f"webhook {state['webhook_id']}: {state.get('status', '')}"] if state.get("webhook_id") else []
+
+
 def describe(connection) -> str:
     """The registration in words, for the dashboard."""
     state = connection.settings.get("webhooks") or {}
