@@ -6,8 +6,8 @@ is its own account with its own records, created on first use with an admin, an 
 OAuth client. The package is split so each module holds one concern:
 
 - HTTP (mixins of `ZendeskEmulator`; the framework collects routes from the class MRO): `api.py` the pipeline
-  every route shares, `oauth.py`, `organizations.py`, `tickets.py`, `webhooks.py`, and `control.py` for the
-  sandbox's own actions and page;
+  every route shares, `oauth.py`, `organizations.py`, `tickets.py`, `search.py`, `webhooks.py`, and
+  `control.py` for the sandbox's own actions and page;
 - state (no HTTP in it): `account.py` (`ZendeskAccount`, with one mixin per record kind in `account_*.py`),
   `records.py` the dataclasses, `errors.py` Zendesk's error bodies, `paging.py` cursors.
 
@@ -26,6 +26,7 @@ from connections.providers.zendesk.emulator.control import ControlActions
 from connections.providers.zendesk.emulator.errors import RATE_LIMITED_BODY
 from connections.providers.zendesk.emulator.oauth import OAuthRoutes
 from connections.providers.zendesk.emulator.organizations import OrganizationRoutes
+from connections.providers.zendesk.emulator.search import SearchRoutes
 from connections.providers.zendesk.emulator.tickets import TicketRoutes
 from connections.providers.zendesk.emulator.webhooks import WebhookRoutes
 from connections.sandbox.base import Emulator, Request, Response, mask
@@ -36,7 +37,7 @@ __all__ = ["EMULATOR", "ZendeskAccount", "ZendeskEmulator", "sign_delivery"]
 
 
 class ZendeskEmulator(
-    OAuthRoutes, OrganizationRoutes, TicketRoutes, WebhookRoutes, ControlActions, ApiPipeline, Emulator
+    OAuthRoutes, OrganizationRoutes, TicketRoutes, SearchRoutes, WebhookRoutes, ControlActions, ApiPipeline, Emulator
 ):
     provider = PROVIDER
     title = "Zendesk"
@@ -69,6 +70,17 @@ class ZendeskEmulator(
         "ticket_event_status_upper": True,  # ticket event detail.status casing, UNCONFIRMED
         "incremental_page_size": 1000,
         "webhook_policy": {},
+        # Records. `generated_timestamp` outside incremental exports: "always" ([OAS], 2024 recording) or
+        # "exports" (2023 recordings). New users' [time_zone, iana_time_zone]: IANA names in both, as the
+        # live 2023 users; older accounts show a Rails name first, e.g. "Eastern Time (US & Canada)".
+        "ticket_generated_timestamp": "always",
+        "default_time_zone": ["America/New_York", "America/New_York"],
+        # General search. The index lag is "up to a few minutes" ([DOC]) or 1-10 min (issues): 60 s is
+        # UNCONFIRMED. A keyword given twice (status:open status:pending): "any" value or "all", UNCONFIRMED.
+        # Relevance order cannot be emulated; without sort_by results come by this field, newest first.
+        "search_index_lag_seconds": 60,
+        "search_repeated_keyword": "any",
+        "search_relevance_sort": "updated_at",
     }
 
     def initial_state(self):

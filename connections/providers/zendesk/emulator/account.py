@@ -14,6 +14,7 @@ import secrets
 from datetime import datetime
 
 from connections.providers.zendesk.emulator.account_organizations import AccountOrganizations
+from connections.providers.zendesk.emulator.account_search import AccountSearch
 from connections.providers.zendesk.emulator.account_tickets import AccountTickets
 from connections.providers.zendesk.emulator.account_users import AccountUsers
 from connections.providers.zendesk.emulator.account_webhooks import AccountWebhooks
@@ -31,9 +32,12 @@ from connections.providers.zendesk.emulator.records import (
 from connections.sandbox.base import Clock
 
 
-class ZendeskAccount(AccountOrganizations, AccountUsers, AccountTickets, AccountWebhooks):
+class ZendeskAccount(AccountOrganizations, AccountUsers, AccountTickets, AccountWebhooks, AccountSearch):
     """One Zendesk instance (one subdomain) and everything in it."""
 
+    # Records every account comes with (a brand, a ticket form, a default group, the admin role, the
+    # system custom statuses), as ids: live payloads always carry them ([ZP]).
+    SETUP_ID_BASE = 6130830350000
     ORG_ID_BASE = 6164125400000
     USER_ID_BASE = 6130907993000
     FIELD_ID_BASE = 6164125500000
@@ -62,10 +66,20 @@ class ZendeskAccount(AccountOrganizations, AccountUsers, AccountTickets, Account
         self.webhooks: dict[str, Webhook] = {}
         self.api_tokens: dict[str, bool] = {}
         self.events: list[PendingEvent] = []
+        self.search_index: dict[tuple[str, int], list[tuple[float, dict | None]]] = {}
         self._sequence = 0
         self._ticket_sequence = 0
+        self.brand_id = self._next(self.SETUP_ID_BASE)
+        self.ticket_form_id = self._next(self.SETUP_ID_BASE)
+        self.default_group_id = self._next(self.SETUP_ID_BASE)
+        self.admin_role_id = self._next(self.SETUP_ID_BASE)
+        # One system custom status per status category; a closed ticket keeps its solved status.
+        categories = ("new", "open", "pending", "hold", "solved")
+        self.custom_status_ids = {category: self._next(self.SETUP_ID_BASE) for category in categories}
+        self.custom_status_ids["closed"] = self.custom_status_ids["solved"]
         self.admin = self.create_user(
-            {"name": "Sandbox Admin", "email": f"admin@{subdomain}.example.com", "role": "admin"}, emit=False
+            {"name": "Sandbox Admin", "email": f"admin@{subdomain}.example.com", "role": "admin", "verified": True},
+            emit=False,
         )
 
     # -- ids and time ----------------------------------------------------------------------------
@@ -124,7 +138,10 @@ class ZendeskAccount(AccountOrganizations, AccountUsers, AccountTickets, Account
         """Cursor-based incremental export of `tickets` or `users`: records changed after the position,
         oldest first. `after_cursor` and `after_url` are always present, so a consumer that reached
         `end_of_stream` keeps the cursor and asks again later for newer changes."""
-        records, render = {"tickets": (self.tickets, self.ticket_json), "users": (self.users, self.user_json)}[kind]
+        records, render = {
+            "tickets": (self.tickets, lambda ticket: self.ticket_json(ticket, export=True)),
+            "users": (self.users, self.user_json),
+        }[kind]
         if cursor:
             mark = decode_export_cursor(cursor)
         elif start_time is None:
@@ -164,4 +181,10 @@ class ZendeskAccount(AccountOrganizations, AccountUsers, AccountTickets, Account
         user = self.user_by_email(login[: -len("/token")])
         if user is None or user.role == "end-user" or not user.active:
             return None
+        self.signed_in(user)
         return user
+
+    def signed_in(self, user: User) -> None:
+        """`last_login_at`: "last time the user signed in to Zendesk Support or made an API request using an
+        API token or basic authentication" ([OAS] UserObject). Not a change of the user: `updated_at` stays."""
+        user.last_login_at = self.now()

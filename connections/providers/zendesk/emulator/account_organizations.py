@@ -182,6 +182,7 @@ class AccountOrganizations:
             raise record_invalid(errors)
         org.id = self._next(self.ORG_ID_BASE)
         self.organizations[org.id] = org
+        self._index("organization", org)
         self._emit("zen:event-type:organization.created", f"zen:organization:{org.id}", self._org_detail(org))
         return org
 
@@ -202,6 +203,7 @@ class AccountOrganizations:
             raise record_invalid(errors)
         candidate.updated_at = self.now()
         self.organizations[org.id] = candidate
+        self._index("organization", candidate)
         self._emit_organization_changes(before, candidate)
         return candidate
 
@@ -222,6 +224,7 @@ class AccountOrganizations:
     def delete_organization(self, org_id) -> None:
         org = self.organization(org_id)
         del self.organizations[org.id]
+        self._index("organization", org, deleted=True)
         self._emit("zen:event-type:organization.deleted", f"zen:organization:{org.id}", self._org_detail(org))
 
     def _emit_organization_changes(self, before: Organization, after: Organization) -> None:

@@ -1,6 +1,6 @@
 """The account's tickets and their comments: creation, updates with internal notes (a comment's privacy is
-sticky from the first one; closed tickets refuse updates), the per-ticket update limit, the audit an update
-answers with, and the ticket as the API and event deliveries show it."""
+sticky from the first one; closed tickets refuse updates), the per-ticket update limit, the audits a create
+and an update answer with, and the ticket as the API and event deliveries show it."""
 
 from __future__ import annotations
 
@@ -15,6 +15,15 @@ from connections.providers.zendesk.emulator.errors import (
     record_invalid,
 )
 from connections.providers.zendesk.emulator.records import Comment, Ticket, User, epoch, iso, record_id
+
+# Where a change came from, as audits and comments carry it; the live ones name the client and its location.
+SYSTEM_METADATA = {
+    "client": "ml-connector sandbox",
+    "ip_address": "127.0.0.1",
+    "location": "Sandbox",
+    "latitude": 0,
+    "longitude": 0,
+}
 
 
 class AccountTickets:
@@ -67,18 +76,61 @@ class AccountTickets:
             type=data.get("type"),
             organization_id=record_id(org_id),
             assignee_id=data.get("assignee_id"),
+            group_id=record_id(data.get("group_id")),
             external_id=data.get("external_id"),
+            brand_id=record_id(data.get("brand_id")) or self.brand_id,
+            ticket_form_id=record_id(data.get("ticket_form_id")) or self.ticket_form_id,
             tags=list(data.get("tags") or []),
             default_comment_public=public,
         )
-        ticket.comments.append(self._comment(author, str(body), public, now))
+        first = self._comment(author, str(body), public, now)
+        requester = self.users[requester_id]
+        if requester.email:
+            first.via_to = {"name": requester.name, "address": requester.email}
+        ticket.comments.append(first)
         self.tickets[ticket.id] = ticket
+        self._index("ticket", ticket)
         self._emit(
             "zen:event-type:ticket.created",
             f"zen:ticket:{ticket.id}",
             self._ticket_detail(ticket, author),
             {"meta": {"sequence": {"id": uuid.uuid4().hex.upper(), "position": 1, "total": 1}}},
         )
+        return ticket
+
+    def creation_audit(self, ticket: Ticket) -> dict:
+        """The audit a create answers with: the first comment, then one `Create` event per field set, ids
+        as strings, in the recorded order ([ZP] ticket create)."""
+        first = ticket.comments[0]
+        author = self.users.get(first.author_id) or self.admin
+        values = {
+            "subject": ticket.subject,
+            "requester_id": ticket.requester_id,
+            "priority": ticket.priority,
+            "type": ticket.type,
+            "status": ticket.status,
+            "organization_id": ticket.organization_id,
+            "assignee_id": ticket.assignee_id,
+            "group_id": ticket.group_id,
+            "brand_id": ticket.brand_id,
+            "ticket_form_id": ticket.ticket_form_id,
+            "custom_status_id": self.custom_status_ids[ticket.status],
+        }
+        events = [self._comment_event(first)]
+        for key, value in values.items():
+            if value is None and key in ("organization_id", "assignee_id", "group_id"):
+                continue
+            shown = str(value) if isinstance(value, int) else value
+            events.append({"id": self._next(self.AUDIT_ID_BASE), "type": "Create", "value": shown, "field_name": key})
+        return self._audit(first.audit_id, ticket, author, events, ticket.created_at)
+
+    def set_ticket_status(self, ticket_id, status: str) -> Ticket:
+        """A status change made by Zendesk itself (an automation closing a solved ticket), not by the API."""
+        ticket = self.ticket(ticket_id)
+        if status not in self.TICKET_STATUSES:
+            raise ValueError(f"Unknown ticket status {status!r}.")
+        ticket.status = status
+        self._index("ticket", ticket)
         return ticket
 
     def _comment(self, author: User, body: str, public: bool, now: datetime) -> Comment:
@@ -135,6 +187,16 @@ class AccountTickets:
             note.audit_id = audit_id
             ticket.comments.append(note)
             events.append({**self._comment_event(note), "audit_id": audit_id})
+        if "status" in data and data["status"] != ticket.status:
+            events.append(
+                {
+                    "id": self._next(self.AUDIT_ID_BASE),
+                    "type": "Change",
+                    "value": str(self.custom_status_ids[data["status"]]),
+                    "field_name": "custom_status_id",
+                    "previous_value": str(self.custom_status_ids[ticket.status]),
+                }
+            )
         for key in ("status", "priority", "type", "subject", "assignee_id", "group_id", "external_id", "tags"):
             if key in data and data[key] != getattr(ticket, key):
                 events.append(
@@ -151,25 +213,20 @@ class AccountTickets:
             ticket.status = "open"
         ticket.updated_at = now
         ticket.updates.append(now)
-        audit = {
+        self._index("ticket", ticket)
+        return ticket, self._audit(audit_id, ticket, author, events, now)
+
+    @staticmethod
+    def _audit(audit_id: int, ticket: Ticket, author: User, events: list[dict], moment: datetime) -> dict:
+        return {
             "id": audit_id,
             "ticket_id": ticket.id,
-            "created_at": iso(now),
+            "created_at": iso(moment),
             "author_id": author.id,
-            "metadata": {
-                "system": {
-                    "client": "ml-connector sandbox",
-                    "ip_address": "127.0.0.1",
-                    "location": "Sandbox",
-                    "latitude": 0,
-                    "longitude": 0,
-                },
-                "custom": {},
-            },
+            "metadata": {"system": dict(SYSTEM_METADATA), "custom": {}},
             "events": events,
             "via": {"channel": "api", "source": {"from": {}, "to": {}, "rel": None}},
         }
-        return ticket, audit
 
     @staticmethod
     def _comment_event(comment: Comment) -> dict:
@@ -188,18 +245,21 @@ class AccountTickets:
     def comment_json(self, comment: Comment) -> dict:
         return {
             **self._comment_event(comment),
-            "via": {"channel": comment.channel, "source": {"from": {}, "to": {}, "rel": None}},
+            "via": {"channel": comment.channel, "source": {"from": {}, "to": dict(comment.via_to), "rel": None}},
             "created_at": iso(comment.created_at),
-            "metadata": {"system": {}, "custom": {}},
+            "metadata": {"system": dict(SYSTEM_METADATA), "custom": {}},
         }
 
     def tickets_of_organization(self, org_id) -> list[Ticket]:
         org = self.organization(org_id)
         return sorted((t for t in self.tickets.values() if t.organization_id == org.id), key=lambda t: t.id)
 
-    def ticket_json(self, ticket: Ticket) -> dict:
+    def ticket_json(self, ticket: Ticket, *, export: bool = False) -> dict:
+        """In the recorded key order. `generated_timestamp` is in every incremental export; elsewhere
+        `config["ticket_generated_timestamp"]` decides ("always", as [OAS] and the 2024 recording, or
+        "exports", as the 2023 recordings)."""
         first = ticket.comments[0] if ticket.comments else None
-        return {
+        body = {
             "url": self.url(f"tickets/{ticket.id}.json"),
             "id": ticket.id,
             "external_id": ticket.external_id,
@@ -231,27 +291,30 @@ class AccountTickets:
             "custom_fields": [],
             "satisfaction_rating": None,
             "sharing_agreement_ids": [],
-            "custom_status_id": None,
+            "custom_status_id": self.custom_status_ids[ticket.status],
             "fields": [],
             "followup_ids": [],
-            "ticket_form_id": None,
-            "brand_id": None,
+            "ticket_form_id": ticket.ticket_form_id,
+            "brand_id": ticket.brand_id,
             "allow_channelback": False,
             "allow_attachments": True,
             "from_messaging_channel": False,
         }
+        if not export and self.config["ticket_generated_timestamp"] != "always":
+            del body["generated_timestamp"]
+        return body
 
     def _ticket_detail(self, ticket: Ticket, actor: User) -> dict:
         status = ticket.status.upper() if self.config["ticket_event_status_upper"] else ticket.status
         return {
             "actor_id": str(actor.id),
             "assignee_id": str(ticket.assignee_id or 0),
-            "brand_id": "0",
+            "brand_id": str(ticket.brand_id or 0),
             "created_at": iso(ticket.created_at),
-            "custom_status": "0",
+            "custom_status": str(self.custom_status_ids[ticket.status]),
             "description": ticket.comments[0].body if ticket.comments else "",
             "external_id": ticket.external_id or "",
-            "form_id": "0",
+            "form_id": str(ticket.ticket_form_id or 0),
             "group_id": str(ticket.group_id or 0),
             "id": str(ticket.id),
             "is_public": any(c.public for c in ticket.comments),

@@ -8,6 +8,9 @@ import secrets
 from connections.providers.zendesk.emulator.errors import field_error, invalid_request, not_found, record_invalid
 from connections.providers.zendesk.emulator.records import User, casefold, iso, record_id
 
+# Free-text user fields a create may set; unset they are null.
+USER_TEXT_FIELDS = ("alias", "signature", "details", "notes")
+
 
 class AccountUsers:
     """Mixed into `ZendeskAccount`: its users."""
@@ -42,19 +45,29 @@ class AccountUsers:
         if errors:
             raise record_invalid(errors)
         now = self.now()
+        role = data.get("role", "end-user")
+        time_zone, iana_time_zone = self.config["default_time_zone"]
         user = User(
             id=self._next(self.USER_ID_BASE),
             name=name,
             email=email.strip().lower() if email else None,
             created_at=now,
             updated_at=now,
-            role=data.get("role", "end-user"),
+            role=role,
             organization_id=record_id(org_id),
             external_id=data.get("external_id"),
+            verified=bool(data.get("verified", False)),
             phone=data.get("phone"),
             tags=list(data.get("tags") or []),
+            time_zone=time_zone,
+            iana_time_zone=iana_time_zone,
+            # Staff join the account's default group; the admin holds the account's Admin role ([ZP]).
+            default_group_id=None if role == "end-user" else self.default_group_id,
+            custom_role_id=self.admin_role_id if role == "admin" else None,
+            **{key: None if data.get(key) is None else str(data[key]) for key in USER_TEXT_FIELDS},
         )
         self.users[user.id] = user
+        self._index("user", user)
         if emit:
             self._emit("zen:event-type:user.created", f"zen:user:{user.id}", self._user_detail(user))
         return user
@@ -73,9 +86,11 @@ class AccountUsers:
             return [u for u in self.users.values() if u.email and casefold(u.email) == folded]
         return [u for u in self.users.values() if folded in casefold(u.name)]
 
-    ROLE_TYPES = {"end-user": None, "agent": 0, "admin": 4}
-
     def user_json(self, user: User) -> dict:
+        """In the recorded key order. The role decides the permission fields as live users show them:
+        end users are restricted to their requested tickets, API-made agents have no custom role (role_type
+        null), the admin has role_type 4 ([ZP] users, users/me; [OAS] UserObject)."""
+        staff, admin = user.role != "end-user", user.role == "admin"
         return {
             "id": user.id,
             "url": self.url(f"users/{user.id}.json"),
@@ -95,29 +110,35 @@ class AccountUsers:
             "verified": user.verified,
             "external_id": user.external_id,
             "tags": list(user.tags),
-            "alias": None,
+            "alias": user.alias,
             "active": user.active,
             "shared": False,
             "shared_agent": False,
-            "last_login_at": None,
-            "two_factor_auth_enabled": None,
-            "signature": None,
+            "last_login_at": iso(user.last_login_at) if user.last_login_at else None,
+            "two_factor_auth_enabled": None if staff else False,
+            "signature": user.signature,
             "details": user.details,
             "notes": user.notes,
-            "role_type": self.ROLE_TYPES.get(user.role),
-            "custom_role_id": None,
-            "moderator": user.role != "end-user",
-            "ticket_restriction": None if user.role == "admin" else "requested",
+            "role_type": 4 if admin else None,
+            "custom_role_id": user.custom_role_id,
+            "moderator": admin,
+            "ticket_restriction": None if staff else "requested",
             "only_private_comments": False,
-            "restricted_agent": user.role == "agent",
+            "restricted_agent": not staff,
             "suspended": False,
             "default_group_id": user.default_group_id,
-            "report_csv": user.role == "admin",
+            "report_csv": admin,
             "user_fields": dict(user.user_fields),
         }
 
     def me_json(self, user: User) -> dict:
-        return {**self.user_json(user), "authenticity_token": user.authenticity_token}
+        """users/me adds `authenticity_token`, recorded right after `verified`."""
+        body = {}
+        for key, value in self.user_json(user).items():
+            body[key] = value
+            if key == "verified":
+                body["authenticity_token"] = user.authenticity_token
+        return body
 
     @staticmethod
     def anonymous_user_json() -> dict:

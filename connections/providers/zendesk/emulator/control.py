@@ -69,8 +69,7 @@ class ControlActions:
         """Closes (or reopens) a ticket the way Zendesk's automations do, without an API update."""
         data = request.data()
         account = self._control_account(data)
-        ticket = account.ticket(data.get("ticket_id"))
-        ticket.status = str(data.get("status", "closed"))
+        ticket = account.set_ticket_status(data.get("ticket_id"), str(data.get("status", "closed")))
         return Response.json({"ticket": account.ticket_json(ticket)})
 
     def _control_answer(self, account: ZendeskAccount, make) -> Response:

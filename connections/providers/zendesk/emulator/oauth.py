@@ -67,6 +67,7 @@ class OAuthRoutes:
         return self._approve(account, params)
 
     def _approve(self, account: ZendeskAccount, params: dict) -> Response:
+        account.signed_in(account.admin)
         subject = {"subdomain": account.subdomain, "user_id": account.admin.id}
         if params.get("code_challenge"):
             subject["code_challenge"] = params["code_challenge"]

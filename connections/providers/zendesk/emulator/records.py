@@ -146,15 +146,20 @@ class User:
     organization_id: int | None = None
     external_id: str | None = None
     active: bool = True
-    verified: bool = True
+    verified: bool = False
     phone: str | None = None
     tags: list[str] = field(default_factory=list)
-    notes: str = ""
-    details: str = ""
-    time_zone: str = "Eastern Time (US & Canada)"
+    # Unset text fields are null, as live users created through the API show ([ZP]).
+    alias: str | None = None
+    signature: str | None = None
+    notes: str | None = None
+    details: str | None = None
+    time_zone: str = "America/New_York"
     iana_time_zone: str = "America/New_York"
     locale: str = "en-US"
     default_group_id: int | None = None
+    custom_role_id: int | None = None
+    last_login_at: datetime | None = None
     user_fields: dict = field(default_factory=dict)
     authenticity_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
 
@@ -169,6 +174,8 @@ class Comment:
     public: bool
     created_at: datetime
     channel: str = "api"
+    # `via.source.to`: who the comment went to; the first comment of an API ticket names the requester ([ZP]).
+    via_to: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -186,6 +193,8 @@ class Ticket:
     assignee_id: int | None = None
     group_id: int | None = None
     external_id: str | None = None
+    brand_id: int | None = None
+    ticket_form_id: int | None = None
     tags: list[str] = field(default_factory=list)
     comments: list[Comment] = field(default_factory=list)
     # [OAS] TicketCommentObject: the `public` value of the first comment persists for later comments that

@@ -1,6 +1,6 @@
-"""Tickets and users over HTTP, as a mixin of the emulator: creating and showing them, updating a ticket
-with an internal note (answered with the audit and the per-ticket update limit header), a ticket's
-comments, and the user lookups."""
+"""Tickets and users over HTTP, as a mixin of the emulator: creating (answered with the ticket and its audit,
+as recorded) and showing them, updating a ticket with an internal note (answered with the audit and the
+per-ticket update limit header), a ticket's comments, and the user lookups."""
 
 from __future__ import annotations
 
@@ -30,7 +30,9 @@ class TicketRoutes:
     def create_ticket(self, request, account, user):
         ticket = account.create_ticket(self._payload(request, "ticket"), author=user)
         return self._json(
-            {"ticket": account.ticket_json(ticket)}, 201, headers={"Location": account.url(f"tickets/{ticket.id}.json")}
+            {"ticket": account.ticket_json(ticket), "audit": account.creation_audit(ticket)},
+            201,
+            headers={"Location": account.url(f"tickets/{ticket.id}.json")},
         )
 
     @api("GET", "/api/v2/tickets/{ticket_id:int}")
