@@ -60,6 +60,16 @@ def test_a_ticket_can_be_closed_from_the_control_api(zendesk, admin_api):
     assert note.status_code == 422
 
 
+def test_an_unknown_ticket_status_is_refused_and_leaves_the_ticket_alone(zendesk):
+    _, ticket = control(zendesk, "records/ticket", subject="Old", body="Done")
+
+    status, body = control(zendesk, "records/ticket_status", ticket_id=ticket["ticket"]["id"], status="archived")
+
+    assert status == 400
+    assert "archived" in body["error"]
+    assert zendesk.account("acme").ticket(ticket["ticket"]["id"]).status == "new"
+
+
 def test_a_control_action_with_invalid_data_answers_the_zendesk_error(zendesk):
     control(zendesk, "records/organization", name="Twin")
 

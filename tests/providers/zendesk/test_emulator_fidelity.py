@@ -1,8 +1,6 @@
-"""The emulator's answers against recorded Zendesk payloads: same keys (recursively), same JSON types.
-
-`../shared/fixtures/zendesk/` keeps no payload files; the recordings are written out in
-`../shared/providers/zendesk.md` (zenpy's betamax cassettes of live traffic, Zendesk's OpenAPI examples) and
-in zendesk-go's MIT-licensed test files. The samples below are copied from there, with their source.
+"""The emulator's answers against recorded Zendesk payloads (`recordings.py`): same keys (recursively), same
+JSON types, and per record type every recorded field by name: a field the recording has and the emulator
+lacks, or carries with another type, fails the test that names it.
 """
 
 import json
@@ -10,157 +8,32 @@ import json
 import requests
 
 from tests.providers.zendesk.helpers import create_org, create_ticket, url
-
-# [ZP] zenpy test_single_object_creation-create-single (201), in the recorded key order.
-RECORDED_ORGANIZATION = {
-    "url": "https://d3v-zenpydev.zendesk.com/api/v2/organizations/6164125400602.json",
-    "id": 6164125400602,
-    "name": "testOrganizationNone",
-    "shared_tickets": False,
-    "shared_comments": False,
-    "external_id": None,
-    "created_at": "2023-09-18T23:37:07Z",
-    "updated_at": "2023-09-18T23:37:07Z",
-    "domain_names": [],
-    "details": None,
-    "notes": None,
-    "group_id": None,
-    "tags": [],
-    "organization_fields": {},
-}
-
-# zendesk-go zendesk/test_files/responses/support/users/show_200.json (photo trimmed to null, as for a
-# user without one).
-RECORDED_USER = {
-    "id": 1000,
-    "url": "https://example.zendesk.com/api/v2/users/1000.json",
-    "name": "Kylo Ren",
-    "email": "kren@chandrila.com",
-    "created_at": "2022-12-15T11:03:22Z",
-    "updated_at": "2023-08-09T14:28:14Z",
-    "time_zone": "London",
-    "iana_time_zone": "Europe/London",
-    "phone": None,
-    "shared_phone_number": None,
-    "photo": None,
-    "locale_id": 1,
-    "locale": "en-US",
-    "organization_id": 123456,
-    "role": "admin",
-    "verified": True,
-    "external_id": None,
-    "tags": ["example_tag"],
-    "alias": "",
-    "active": True,
-    "shared": False,
-    "shared_agent": False,
-    "last_login_at": "2023-08-09T14:28:14Z",
-    "two_factor_auth_enabled": True,
-    "signature": "",
-    "details": "",
-    "notes": "Note",
-    "role_type": 4,
-    "custom_role_id": 123456888,
-    "moderator": True,
-    "ticket_restriction": None,
-    "only_private_comments": False,
-    "restricted_agent": False,
-    "suspended": False,
-    "default_group_id": 87654321,
-    "report_csv": False,
-    "user_fields": {},
-}
-
-# zendesk-go zendesk/test_files/responses/support/organization_field/show_200.json
-RECORDED_ORGANIZATION_FIELD = {
-    "url": "https://subdomain.zendesk.com/api/v2/organization_fields/4321.json",
-    "id": 4321,
-    "type": "checkbox",
-    "key": "organization_field_key",
-    "title": "Organization Field Key",
-    "description": "",
-    "raw_title": "Organization Field Key",
-    "raw_description": "",
-    "position": 0,
-    "active": True,
-    "system": False,
-    "regexp_for_validation": None,
-    "created_at": "2022-02-24T17:16:04Z",
-    "updated_at": "2022-03-29T19:22:08Z",
-    "tag": "organizationfieldkey",
-}
-
-# [OAS] /oauth/tokens schema example, with expiry.
-RECORDED_TOKEN = {
-    "access_token": "gErypPlm4dOVgGRvA1ZzMH5MQ3nLo8bo",
-    "expires_in": 86400,
-    "refresh_token": "af3t24tfj34h43s",
-    "refresh_token_expires_in": 604800,
-    "scope": "read",
-    "token_type": "bearer",
-}
-
-# [ZP] TestWebhooks create (201).
-RECORDED_WEBHOOK = {
-    "id": "01HANAHHBNJDDW768TX5J4YFX7",
-    "name": "test",
-    "description": "test",
-    "status": "active",
-    "subscriptions": ["zen:event-type:organization.created"],
-    "created_at": "2023-09-18T23:38:21.941443513Z",
-    "created_by": "6130907993114",
-    "endpoint": "https://example.com/status/200",
-    "http_method": "POST",
-    "request_format": "json",
-    "authentication": {"type": "basic_auth", "data": {"username": "user"}, "add_position": "header"},
-}
-
-# [ZP] a real user.deleted delivery: the top level and the user `detail`.
-RECORDED_USER_EVENT = {
-    "account_id": 18525119,
-    "detail": {
-        "created_at": "2023-09-18T23:29:35Z",
-        "default_group_id": "0",
-        "email": "",
-        "external_id": "",
-        "id": "6164069643162",
-        "organization_id": "0",
-        "role": "end-user",
-        "updated_at": "2023-09-18T23:30:03Z",
-    },
-    "event": {},
-    "id": "b3695d61-2ef4-4e9c-97af-1f065c099564",
-    "subject": "zen:user:6164069643162",
-    "time": "2023-09-18T23:30:03Z",
-    "type": "zen:event-type:user.deleted",
-    "zendesk_event_version": "2022-11-06",
-}
-
-# [DOC] organization events: the keys of `detail`.
-RECORDED_ORGANIZATION_DETAIL_KEYS = {
-    "created_at",
-    "external_id",
-    "group_id",
-    "id",
-    "name",
-    "shared_comments",
-    "shared_tickets",
-    "updated_at",
-}
-
-# [ZP] ticket update with a comment: the audit and its Comment event.
-RECORDED_AUDIT_KEYS = {"id", "ticket_id", "created_at", "author_id", "metadata", "events", "via"}
-RECORDED_COMMENT_EVENT = {
-    "id": 1,
-    "type": "Comment",
-    "author_id": 1,
-    "body": "x",
-    "html_body": "<p>x</p>",
-    "plain_body": "x",
-    "public": False,
-    "attachments": [],
-    "audit_id": 1,
-}
+from tests.providers.zendesk.recordings import (
+    AUDIT_FIELDS,
+    COMMENT_FIELDS,
+    ME_FIELDS,
+    ORGANIZATION_FIELDS,
+    RECORDED_AUDIT_KEYS,
+    RECORDED_COMMENT,
+    RECORDED_COMMENT_EVENT,
+    RECORDED_CREATE_AUDIT,
+    RECORDED_CREATE_EVENT_FIELDS,
+    RECORDED_END_USER,
+    RECORDED_ME,
+    RECORDED_ORGANIZATION,
+    RECORDED_ORGANIZATION_DETAIL_KEYS,
+    RECORDED_ORGANIZATION_FIELD,
+    RECORDED_SEARCH_RESPONSE,
+    RECORDED_TICKET,
+    RECORDED_TOKEN,
+    RECORDED_USER,
+    RECORDED_USER_EVENT,
+    RECORDED_USER_RESULT,
+    RECORDED_WEBHOOK,
+    SEARCH_RESPONSE_FIELDS,
+    TICKET_FIELDS,
+    USER_FIELDS,
+)
 
 
 def json_type(value) -> str:
@@ -173,9 +46,12 @@ def json_type(value) -> str:
     return {str: "string", list: "array", dict: "object"}[type(value)]
 
 
-def differences(recorded, emulated, path="$") -> list[str]:
+def differences(recorded, emulated, path="$", *, strict: bool = False) -> list[str]:
     """Where `emulated` differs from `recorded` in keys or JSON types (null matches any type: a recorded
-    null only says the field may be empty)."""
+    null only says the field may be empty). `strict`: a value the recording has must not be emulated as
+    null, for scenarios built to fill the same fields the recording had."""
+    if recorded is not None and emulated is None and strict:
+        return [f"{path}: {json_type(recorded)} recorded, null emulated"]
     if recorded is None or emulated is None:
         return []
     if json_type(recorded) != json_type(emulated):
@@ -184,11 +60,23 @@ def differences(recorded, emulated, path="$") -> list[str]:
         problems = [f"{path}.{k}: missing" for k in recorded if k not in emulated]
         problems += [f"{path}.{k}: not in the recording" for k in emulated if k not in recorded]
         for key in recorded.keys() & emulated.keys():
-            problems += differences(recorded[key], emulated[key], f"{path}.{key}")
+            problems += differences(recorded[key], emulated[key], f"{path}.{key}", strict=strict)
         return problems
     if isinstance(recorded, list) and recorded and emulated:
-        return differences(recorded[0], emulated[0], f"{path}[0]")
+        return differences(recorded[0], emulated[0], f"{path}[0]", strict=strict)
     return []
+
+
+def field_problems(fields: dict[str, str], payload: dict) -> list[str]:
+    """Each field of a record type's table that `payload` lacks or carries with a type the table does not
+    allow ("number|null"), and each field `payload` has that the table does not name."""
+    problems = [f"{name}: missing" for name in fields if name not in payload]
+    problems += [
+        f"{name}: {json_type(payload[name])} emulated, {types} recorded"
+        for name, types in fields.items()
+        if name in payload and json_type(payload[name]) not in types.split("|")
+    ]
+    return problems + [f"{name}: not in the recording" for name in payload if name not in fields]
 
 
 def test_an_organization_has_the_recorded_keys_types_and_key_order(admin_api):
@@ -355,3 +243,145 @@ def test_error_bodies_are_the_recorded_ones(admin_api, zendesk):
         "error": "invalid_token",
         "error_description": "The access token provided is expired, revoked, malformed or invalid for other reasons.",
     }
+
+
+# Every recorded field, by record type ---------------------------------------------------------------------
+
+
+def without(payload: dict, *keys: str) -> dict:
+    return {k: v for k, v in payload.items() if k not in keys}
+
+
+def test_the_field_tables_name_every_field_of_every_recording_with_its_type():
+    for fields, recordings in (
+        (ORGANIZATION_FIELDS, [RECORDED_ORGANIZATION]),
+        (USER_FIELDS, [RECORDED_USER, RECORDED_END_USER, without(RECORDED_ME, "authenticity_token")]),
+        (USER_FIELDS, [without(RECORDED_USER_RESULT, "result_type")]),
+        (ME_FIELDS, [RECORDED_ME]),
+        (TICKET_FIELDS, [RECORDED_TICKET]),
+        (COMMENT_FIELDS, [RECORDED_COMMENT]),
+        (AUDIT_FIELDS, [RECORDED_CREATE_AUDIT]),
+        (SEARCH_RESPONSE_FIELDS, [RECORDED_SEARCH_RESPONSE]),
+    ):
+        for recording in recordings:
+            assert field_problems(fields, recording) == []
+
+
+def test_an_organization_carries_every_recorded_field(admin_api):
+    org = create_org(admin_api, "Acme Ltd", external_id="acme-1", details="Billing", tags=["vip"])
+
+    assert field_problems(ORGANIZATION_FIELDS, org) == []
+
+
+def test_an_end_user_carries_every_recorded_field_with_the_live_permissions(admin_api):
+    user = admin_api.post(url("/api/v2/users.json"), json={"user": {"name": "Jane Doe"}}, timeout=5).json()["user"]
+
+    assert field_problems(USER_FIELDS, user) == []
+    assert differences(RECORDED_END_USER, user, strict=True) == []
+    live = ("role_type", "custom_role_id", "moderator", "ticket_restriction", "restricted_agent", "report_csv")
+    live += ("default_group_id", "two_factor_auth_enabled", "verified", "alias", "signature", "details", "notes")
+    assert {key: user[key] for key in live} == {key: RECORDED_END_USER[key] for key in live}
+    assert (user["time_zone"], user["iana_time_zone"]) == ("America/New_York", "America/New_York")
+
+
+def test_users_me_carries_every_recorded_field_of_a_signed_in_admin_in_the_recorded_order(admin_api):
+    me = admin_api.get(url("/api/v2/users/me.json"), timeout=5).json()["user"]
+
+    assert field_problems(ME_FIELDS, me) == []
+    assert differences(RECORDED_ME, me, strict=True) == []
+    assert list(me) == list(RECORDED_ME)
+    assert (me["role_type"], me["moderator"], me["restricted_agent"]) == (4, True, False)
+
+
+def test_an_agent_joins_the_default_group_without_a_custom_role(admin_api, zendesk):
+    agent = admin_api.post(
+        url("/api/v2/users.json"), json={"user": {"name": "Al", "email": "al@example.com", "role": "agent"}}, timeout=5
+    ).json()["user"]
+
+    assert field_problems(USER_FIELDS, agent) == []
+    assert agent["default_group_id"] == zendesk.account("acme").default_group_id
+    assert (agent["role_type"], agent["custom_role_id"], agent["ticket_restriction"]) == (None, None, None)
+    assert (agent["moderator"], agent["restricted_agent"]) == (False, False)
+
+
+def _ticket_in_an_organization(admin_api) -> dict:
+    org = create_org(admin_api, "Acme Ltd")
+    requester = admin_api.post(
+        url("/api/v2/users.json"),
+        json={"user": {"name": "Jane Doe", "email": "jane@example.com", "organization_id": org["id"]}},
+        timeout=5,
+    ).json()["user"]
+    answer = admin_api.post(
+        url("/api/v2/tickets.json"),
+        json={
+            "ticket": {
+                "subject": "Billing question",
+                "comment": {"body": "Where is my invoice?"},
+                "requester_id": requester["id"],
+            }
+        },
+        timeout=5,
+    )
+    assert answer.status_code == 201, answer.text
+    return answer.json()
+
+
+def test_a_ticket_carries_every_recorded_field_in_the_recorded_order(admin_api):
+    created = _ticket_in_an_organization(admin_api)["ticket"]
+    ticket = admin_api.get(url(f"/api/v2/tickets/{created['id']}.json"), timeout=5).json()["ticket"]
+
+    assert field_problems(TICKET_FIELDS, ticket) == []
+    assert differences(RECORDED_TICKET, ticket, strict=True) == []
+    assert list(ticket) == list(RECORDED_TICKET)
+
+
+def test_a_ticket_create_answers_the_recorded_audit_with_its_create_events(admin_api, zendesk):
+    answer = _ticket_in_an_organization(admin_api)
+    audit, account = answer["audit"], zendesk.account("acme")
+
+    assert set(answer) == {"ticket", "audit"}
+    assert field_problems(AUDIT_FIELDS, audit) == []
+    assert differences(RECORDED_CREATE_AUDIT, audit, strict=True) == []
+    creates = {e["field_name"]: e["value"] for e in audit["events"] if e["type"] == "Create"}
+    assert list(creates) == RECORDED_CREATE_EVENT_FIELDS
+    assert creates["brand_id"] == str(account.brand_id)
+    assert creates["custom_status_id"] == str(account.custom_status_ids["new"])
+    assert audit["events"][0]["audit_id"] == audit["id"]
+
+
+def test_a_comment_carries_every_recorded_field(admin_api):
+    ticket = _ticket_in_an_organization(admin_api)["ticket"]
+
+    comment = admin_api.get(url(f"/api/v2/tickets/{ticket['id']}/comments.json"), timeout=5).json()["comments"][0]
+
+    assert field_problems(COMMENT_FIELDS, comment) == []
+    assert differences(RECORDED_COMMENT, comment, strict=True) == []
+    assert comment["via"]["source"]["to"] == {"name": "Jane Doe", "address": "jane@example.com"}
+
+
+def test_generated_timestamp_outside_exports_follows_the_setting(admin_api, zendesk, sandbox):
+    ticket = create_ticket(admin_api)
+    zendesk.config["ticket_generated_timestamp"] = "exports"
+    sandbox.clock.advance(120)
+
+    shown = admin_api.get(url(f"/api/v2/tickets/{ticket['id']}.json"), timeout=5).json()["ticket"]
+    exported = admin_api.get(url("/api/v2/incremental/tickets/cursor.json"), params={"start_time": 0}, timeout=5)
+
+    assert "generated_timestamp" in ticket
+    assert "generated_timestamp" not in shown
+    assert isinstance(exported.json()["tickets"][0]["generated_timestamp"], int)
+
+
+def test_a_search_answer_has_the_recorded_envelope_and_result_shape(admin_api, zendesk, sandbox):
+    jane = {"user": {"name": "Jane Doe", "email": "jane@example.com"}}
+    admin_api.post(url("/api/v2/users.json"), json=jane, timeout=5)
+    sandbox.clock.advance(zendesk.config["search_index_lag_seconds"])
+
+    answer = admin_api.get(url("/api/v2/search.json"), params={"query": "type:user email:jane@example.com"}, timeout=5)
+
+    body = answer.json()
+    assert field_problems(SEARCH_RESPONSE_FIELDS, body) == []
+    assert differences(RECORDED_SEARCH_RESPONSE, body) == []
+    assert body["facets"] is None
+    assert differences(RECORDED_USER_RESULT, body["results"][0], strict=True) == []
+    assert list(body["results"][0])[-1] == "result_type"

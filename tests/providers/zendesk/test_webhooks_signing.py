@@ -12,7 +12,7 @@ import json
 
 import pytest
 
-from connections.providers.zendesk.emulator_state import sign_delivery
+from connections.providers.zendesk.emulator import sign_delivery
 from tests.providers.zendesk.helpers import create_org, create_ticket, url
 
 ENDPOINT = "https://app.example/webhooks/zendesk/1/"
