@@ -50,460 +50,57 @@ What the base class gives every emulator:
 
 from __future__ import annotations
 
-import itertools
-import json
 import random
-import re
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
-from email import message_from_bytes
-from email.policy import HTTP
+from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-# Clock ---------------------------------------------------------------------------------------------
-
-
-class Clock:
-    """Real time. Emulators read time only through their clock so tests can move it."""
-
-    def now(self) -> float:
-        return time.time()
-
-    def sleep(self, seconds: float) -> None:
-        if seconds > 0:
-            time.sleep(seconds)
-
-    def utcnow(self) -> datetime:
-        return datetime.fromtimestamp(self.now(), tz=UTC)
-
-
-class FakeClock(Clock):
-    """A clock that only moves when told; `sleep` advances it instead of waiting."""
-
-    def __init__(self, start: float | datetime = 1_767_225_600.0):  # 2026-01-01T00:00:00Z
-        self._now = start.timestamp() if isinstance(start, datetime) else float(start)
-        self._lock = threading.Lock()
-
-    def now(self) -> float:
-        return self._now
-
-    def sleep(self, seconds: float) -> None:
-        self.advance(seconds)
-
-    def advance(self, seconds: float) -> None:
-        with self._lock:
-            self._now += max(0.0, seconds)
-
-
-# Secrets -------------------------------------------------------------------------------------------
-
-SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"})
-SECRET_KEYS = frozenset(
-    {
-        "access_token",
-        "refresh_token",
-        "id_token",
-        "client_secret",
-        "code",
-        "password",
-        "verifier",
-        "code_verifier",
-        "secret",
-        "signing_secret",
-        "token",
-        "api_token",
-    }
+from connections.sandbox.clock import Clock, FakeClock
+from connections.sandbox.faults import Faults
+from connections.sandbox.journal import Journal, JournalEntry
+from connections.sandbox.masking import (
+    SECRET_HEADERS,
+    SECRET_KEYS,
+    mask,
+    mask_body,
+    mask_data,
+    mask_header,
+    mask_query,
+    mask_url,
 )
-
-
-def mask(value: Any) -> str:
-    """A secret as the journal shows it: enough to tell two apart, never enough to use one."""
-    text = str(value)
-    if not text:
-        return text
-    return f"***{text[-4:]}" if len(text) >= 20 else "***"
-
-
-_SECRET_HEADER_WORDS = ("token", "secret", "api-key", "password")
-
-
-def mask_header(name: str, value: str) -> str:
-    lower = name.lower()
-    if lower not in SECRET_HEADERS and not any(word in lower for word in _SECRET_HEADER_WORDS):
-        return value
-    scheme, _, credentials = value.partition(" ")
-    return f"{scheme} {mask(credentials)}" if credentials else mask(value)
-
-
-def mask_data(data: Any) -> Any:
-    """Masks secret keys anywhere in a JSON-like structure."""
-    if isinstance(data, dict):
-        return {
-            k: mask(v) if k.lower() in SECRET_KEYS and v not in (None, "") else mask_data(v) for k, v in data.items()
-        }
-    if isinstance(data, list):
-        return [mask_data(v) for v in data]
-    return data
-
-
-def mask_query(query: str) -> str:
-    pairs = parse_qsl(query, keep_blank_values=True)
-    return urlencode([(k, mask(v) if k.lower() in SECRET_KEYS and v else v) for k, v in pairs])
-
-
-def mask_url(url: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(query=mask_query(parts.query))) if parts.query else url
-
-
-def mask_body(body: bytes, content_type: str) -> str:
-    """A request or response body as text, secrets masked, whatever its encoding."""
-    if not body:
-        return ""
-    text = body.decode("utf-8", errors="replace")
-    ctype = content_type.split(";")[0].strip().lower()
-    if ctype.endswith("json") or (not ctype and text[:1] in "{["):
-        try:
-            return json.dumps(mask_data(json.loads(text)))
-        except ValueError:
-            return text
-    if ctype == "application/x-www-form-urlencoded":
-        return mask_query(text)
-    if ctype == "multipart/form-data":
-        fields = parse_multipart(body, content_type)
-        return "multipart: " + mask_query(urlencode(fields))
-    return text
-
-
-# Requests and responses ----------------------------------------------------------------------------
-
-
-class Headers(dict):
-    """Case-insensitive header lookup on a plain dict."""
-
-    def get(self, name: str, default: Any = None) -> Any:
-        lower = name.lower()
-        for key, value in self.items():
-            if key.lower() == lower:
-                return value
-        return default
-
-
-def parse_multipart(body: bytes, content_type: str) -> list[tuple[str, str]]:
-    message = message_from_bytes(b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + body, policy=HTTP)
-    fields = []
-    for part in message.iter_parts():
-        name = part.get_param("name", header="content-disposition")
-        if name:
-            payload = part.get_payload(decode=True) or b""
-            fields.append((name, payload.decode("utf-8", errors="replace")))
-    return fields
-
-
-@dataclass
-class Request:
-    """One request as an emulator sees it: the path is relative to the provider host it was sent to."""
-
-    method: str
-    path: str
-    query_string: str = ""
-    headers: Headers = field(default_factory=Headers)
-    body: bytes = b""
-    # Values read from the host, e.g. {"subdomain": "acme"} for https://acme.zendesk.com.
-    host: dict = field(default_factory=dict)
-    # The externally visible base URL the request came in on, for links and form actions.
-    base_url: str = ""
-    params: dict = field(default_factory=dict)
-
-    def __post_init__(self):
-        self.method = self.method.upper()
-        if not isinstance(self.headers, Headers):
-            self.headers = Headers(self.headers or {})
-
-    @property
-    def query(self) -> list[tuple[str, str]]:
-        return parse_qsl(self.query_string, keep_blank_values=True)
-
-    def arg(self, name: str, default: str | None = None) -> str | None:
-        for key, value in self.query:
-            if key == name:
-                return value
-        return default
-
-    def args(self, name: str) -> list[str]:
-        return [value for key, value in self.query if key == name]
-
-    @property
-    def content_type(self) -> str:
-        return self.headers.get("Content-Type", "") or ""
-
-    def json(self) -> Any:
-        """The body as JSON; a malformed body is the client's fault (400)."""
-        if not self.body:
-            return {}
-        try:
-            return json.loads(self.body)
-        except ValueError:
-            raise HttpError(
-                Response.json({"error": "invalid_json", "message": "Body is not valid JSON."}, 400)
-            ) from None
-
-    def form_pairs(self) -> list[tuple[str, str]]:
-        ctype = self.content_type.split(";")[0].strip().lower()
-        if ctype == "multipart/form-data":
-            return parse_multipart(self.body, self.content_type)
-        return parse_qsl(self.body.decode("utf-8", errors="replace"), keep_blank_values=True)
-
-    def data(self) -> dict:
-        """Fields of a JSON, form-encoded or multipart body, whichever the client sent."""
-        ctype = self.content_type.split(";")[0].strip().lower()
-        if ctype.endswith("json"):
-            data = self.json()
-            return data if isinstance(data, dict) else {}
-        return dict(self.form_pairs())
-
-
-@dataclass
-class Response:
-    status: int = 200
-    body: bytes = b""
-    headers: dict = field(default_factory=dict)
-    # Seconds the transport holds the connection before giving up (a timeout fault): `responses` raises a
-    # timeout at once, the HTTP server waits (capped) and answers 504.
-    hold: float = 0.0
-
-    @classmethod
-    def json(
-        cls, data: Any, status: int = 200, headers: dict | None = None, content_type: str = "application/json"
-    ) -> Response:
-        return cls(status, json.dumps(data).encode(), {"Content-Type": content_type, **(headers or {})})
-
-    @classmethod
-    def text(cls, text: str, status: int = 200, headers: dict | None = None) -> Response:
-        return cls(status, text.encode(), {"Content-Type": "text/plain; charset=utf-8", **(headers or {})})
-
-    @classmethod
-    def html(cls, text: str, status: int = 200) -> Response:
-        return cls(status, text.encode(), {"Content-Type": "text/html; charset=utf-8"})
-
-    @classmethod
-    def redirect(cls, location: str, status: int = 302) -> Response:
-        return cls(status, b"", {"Location": location})
-
-    @classmethod
-    def empty(cls, status: int = 204) -> Response:
-        return cls(status, b"", {})
-
-    @property
-    def content_type(self) -> str:
-        return Headers(self.headers).get("Content-Type", "") or ""
-
-    def data(self) -> Any:
-        return json.loads(self.body) if self.body else None
-
-
-class HttpError(Exception):
-    """Raised anywhere in a handler to answer with `response` at once."""
-
-    def __init__(self, response: Response):
-        super().__init__(response.status)
-        self.response = response
-
-
-# Routing -------------------------------------------------------------------------------------------
-
-_CONVERTERS = {"str": r"[^/]+", "int": r"\d+", "path": r".+"}
-_PLACEHOLDER = re.compile(r"\{(\w+)(?::(\w+))?\}")
-
-
-@dataclass(frozen=True)
-class Route:
-    method: str
-    pattern: str
-    regex: re.Pattern
-    converters: dict
-    handler_name: str
-    locked: bool = True
-
-    def match(self, path: str) -> dict | None:
-        m = self.regex.fullmatch(path)
-        if not m:
-            return None
-        return {k: int(v) if self.converters[k] == "int" else v for k, v in m.groupdict().items()}
-
-
-def compile_pattern(pattern: str) -> tuple[re.Pattern, dict]:
-    optional_slash = pattern.endswith("/?")
-    body = pattern[:-2] if optional_slash else pattern
-    converters: dict[str, str] = {}
-    regex, last = "", 0
-    for m in _PLACEHOLDER.finditer(body):
-        name, kind = m.group(1), m.group(2) or "str"
-        converters[name] = kind
-        regex += re.escape(body[last : m.start()]) + f"(?P<{name}>{_CONVERTERS[kind]})"
-        last = m.end()
-    regex += re.escape(body[last:]) + ("/?" if optional_slash else "")
-    return re.compile(regex), converters
-
-
-def route(method: str, pattern: str) -> Callable:
-    """Marks an emulator method as the handler of `method pattern` on the provider's API."""
-    return _mark("_sandbox_routes", method, pattern)
-
-
-def control(method: str, pattern: str, *, locked: bool = True) -> Callable:
-    """Marks an emulator method as a control action under `/_sandbox/<slug>/api/<pattern>`.
-
-    Actions run under the emulator's lock unless `locked=False` (those that make outbound calls, which must
-    not block the emulator while a receiver calls back into it).
-    """
-    return _mark("_sandbox_controls", method, pattern, locked)
-
-
-def _mark(attribute: str, method: str, pattern: str, locked: bool = True) -> Callable:
-    def decorator(fn):
-        getattr(fn, attribute, None) or setattr(fn, attribute, [])
-        getattr(fn, attribute).append((method.upper(), pattern, locked))
-        return fn
-
-    return decorator
-
-
-def _collect(cls, attribute: str) -> list[Route]:
-    routes, seen = [], set()
-    for klass in cls.__mro__:
-        for name, fn in vars(klass).items():
-            if name in seen:
-                continue
-            seen.add(name)
-            for method, pattern, locked in getattr(fn, attribute, ()):
-                regex, converters = compile_pattern(pattern)
-                routes.append(Route(method, pattern, regex, converters, name, locked))
-    return routes
-
-
-# Journal -------------------------------------------------------------------------------------------
-
-
-@dataclass
-class JournalEntry:
-    id: int
-    at: str
-    kind: str  # "request" (received by the emulator) or "delivery" (a webhook attempt it made)
-    method: str
-    url: str
-    headers: dict
-    body: str
-    status: int | None = None
-    response_headers: dict = field(default_factory=dict)
-    response_body: str = ""
-    duration_ms: float = 0.0
-    note: str = ""
-    extra: dict = field(default_factory=dict)
-
-    def as_dict(self) -> dict:
-        return asdict(self)
-
-
-class Journal:
-    """The emulator's memory of every exchange, newest last, with secrets masked on the way in."""
-
-    def __init__(self, clock: Clock, maxlen: int = 2000):
-        self.clock = clock
-        self._entries: deque[JournalEntry] = deque(maxlen=maxlen)
-        self._ids = itertools.count(1)
-        self._lock = threading.Lock()
-
-    def record(
-        self,
-        kind: str,
-        method: str,
-        url: str,
-        headers: dict,
-        body: bytes,
-        *,
-        response: Response | None = None,
-        duration_ms: float = 0.0,
-        note: str = "",
-        extra: dict | None = None,
-    ) -> JournalEntry:
-        content_type = Headers(headers).get("Content-Type", "") or ""
-        entry = JournalEntry(
-            id=0,
-            at=self.clock.utcnow().isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-            kind=kind,
-            method=method,
-            url=mask_url(url),
-            headers={k: mask_header(k, v) for k, v in headers.items()},
-            body=mask_body(body, content_type),
-            note=note,
-            duration_ms=round(duration_ms, 3),
-            extra=mask_data(extra or {}),
-        )
-        if response is not None:
-            entry.status = response.status
-            entry.response_headers = {
-                k: mask_url(v) if k.lower() == "location" else mask_header(k, v) for k, v in response.headers.items()
-            }
-            entry.response_body = mask_body(response.body, response.content_type)
-        with self._lock:
-            entry.id = next(self._ids)
-            self._entries.append(entry)
-        return entry
-
-    def entries(self, *, kind: str | None = None, since: int = 0) -> list[JournalEntry]:
-        with self._lock:
-            return [e for e in self._entries if e.id > since and (kind is None or e.kind == kind)]
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-
-# Faults --------------------------------------------------------------------------------------------
-
-
-@dataclass
-class Faults:
-    """Misbehaviour on demand. Only calls whose path contains `path_contains` (when set) are affected."""
-
-    latency_ms: float = 0.0
-    error_rate: float = 0.0
-    error_status: int = 503
-    rate_limited_until: float = 0.0
-    retry_after: int = 30
-    timeouts: int = 0  # the next N calls hold the connection
-    timeout_seconds: float = 30.0
-    path_contains: str = ""
-
-    FIELDS = ("latency_ms", "error_rate", "error_status", "retry_after", "timeouts", "timeout_seconds", "path_contains")
-
-    def update(self, changes: dict, now: float) -> None:
-        """Applies control-API changes; `rate_limit_seconds` starts a 429 window from `now`."""
-        unknown = set(changes) - set(self.FIELDS) - {"rate_limit_seconds"}
-        if unknown:
-            raise ValueError(f"Unknown fault(s): {', '.join(sorted(unknown))}.")
-        for name in self.FIELDS:
-            if name in changes:
-                current = getattr(self, name)
-                setattr(self, name, type(current)(changes[name]))
-        if not 0.0 <= self.error_rate <= 1.0:
-            raise ValueError("error_rate is a fraction between 0 and 1.")
-        if "rate_limit_seconds" in changes:
-            self.rate_limited_until = now + float(changes["rate_limit_seconds"])
-
-    def describe(self, now: float) -> dict:
-        data = {name: getattr(self, name) for name in self.FIELDS}
-        data["rate_limited_for"] = max(0.0, round(self.rate_limited_until - now, 3))
-        return data
+from connections.sandbox.routing import Route, _collect, compile_pattern, control, route
+from connections.sandbox.webhooks import Outbox
+from connections.sandbox.wire import Headers, HttpError, Request, Response, parse_multipart
+
+__all__ = [
+    "SECRET_HEADERS",
+    "SECRET_KEYS",
+    "Clock",
+    "Emulator",
+    "FakeClock",
+    "Faults",
+    "FormField",
+    "Headers",
+    "HttpError",
+    "Journal",
+    "JournalEntry",
+    "PageForm",
+    "Request",
+    "Response",
+    "Route",
+    "compile_pattern",
+    "control",
+    "mask",
+    "mask_body",
+    "mask_data",
+    "mask_header",
+    "mask_query",
+    "mask_url",
+    "parse_multipart",
+    "route",
+]
 
 
 # The emulator --------------------------------------------------------------------------------------
@@ -542,8 +139,6 @@ class Emulator:
         sender: Callable | None = None,
         seed: int | None = None,
     ):
-        from connections.sandbox.webhooks import Outbox
-
         self.clock = clock or Clock()
         self.config = {**self.DEFAULT_CONFIG, **(config or {})}
         self._config_overrides = dict(config or {})

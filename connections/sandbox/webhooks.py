@@ -15,14 +15,11 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
-from typing import TYPE_CHECKING
 
 import requests
 
-from connections.sandbox.base import Response, mask
-
-if TYPE_CHECKING:
-    from connections.sandbox.base import Emulator
+from connections.sandbox.masking import mask
+from connections.sandbox.wire import Response
 
 
 @dataclass
@@ -91,7 +88,7 @@ def requests_sender(method: str, url: str, headers: dict, body: bytes, timeout: 
 class Outbox:
     KEEP = 2000  # deliveries remembered; the journal keeps its own bounded history
 
-    def __init__(self, emulator: Emulator, sender: Callable | None = None):
+    def __init__(self, emulator, sender: Callable | None = None):
         self.emulator = emulator
         self.sender = sender or requests_sender
         self.policy = DeliveryPolicy()
