@@ -23,7 +23,7 @@ class AuditEvent(models.Model):
     `prune_audit` keeps them until the job is resolved (replayed or dismissed), and unpins them then.
 
     `source_ref` and `target_ref` hold the provider's own id of the record the event concerns on the source
-    and the target system (a FreshBooks invoice id, a Zendesk organization id), so that "this record's
+    and the target system (an invoice id, an organization id), so that "this record's
     story" is an indexed lookup rather than a search through `data`. The sync engine writes them as
     "type:id" ("client:100001"); `bare_id()` is the id after the type, indexed too, so that a search for a bare
     "100001" finds the record as well (see audit.queries.filter_events).

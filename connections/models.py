@@ -92,8 +92,8 @@ class Connection(models.Model):
     refresh_expires_at = models.DateTimeField(null=True, blank=True)
     # When the tokens were last obtained or refreshed: rotating refresh tokens are renewed at least daily.
     tokens_refreshed_at = models.DateTimeField(null=True, blank=True)
-    # Provider-specific addresses: FreshBooks account_id/business_id, QuickBooks realm_id, Zendesk
-    # subdomain, Zoho api_domain/accounts_server, Salesforce instance_url, Zuora region. Validated per provider.
+    # Where the account lives at its provider (an account id, a subdomain, a company id, an API domain, a
+    # region): the keys each provider declares in `address_fields`, validated by its rules.
     addresses = models.JSONField(default=dict, blank=True)
     # Non-secret identifiers such as a client id or an account e-mail.
     settings = models.JSONField(default=dict, blank=True)
@@ -138,7 +138,7 @@ class Connection(models.Model):
 
 
 class Integration(models.Model):
-    """A flow (e.g. FreshBooks -> Zendesk) between two connections of the same tenant."""
+    """A flow (one of connections.registry.FLOWS) between two connections of the same tenant."""
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="integrations")

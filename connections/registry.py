@@ -55,7 +55,7 @@ class ProviderSpec:
 
 
 def resolve(dotted: str):
-    """A module (`...freshbooks.client`) or an attribute of one (`...freshbooks.webhooks.RECEIVER`)."""
+    """A module (`<package>.client`) or an attribute of one (`<package>.webhooks.RECEIVER`)."""
     try:
         return import_module(dotted)
     except ModuleNotFoundError as error:

@@ -6,10 +6,10 @@ on the tenant's `Connection` and ends by returning a redirect, so social-auth ne
 logs anyone in or out, and writes no `UserSocialAuth` row (hence nothing secret in its `extra_data`).
 
 A provider's `auth.py` subclasses `ConnectorOAuth2` with its constants and up to three hooks:
-`connect_params()` (what the authorize and token requests need from the connect intent, e.g. a Zendesk
-subdomain), `addresses_from()` (what the redirect, the token response or `user_data()` tell us about where
-the account lives: FreshBooks businesses, later a QuickBooks `realmId` on the redirect or a Zoho
-`api_domain` in the token) and `token_expiry()`.
+`connect_params()` (what the authorize and token requests need from the connect intent, e.g. the
+customer's own subdomain), `addresses_from()` (what the redirect, the token response or `user_data()` tell
+us about where the account lives: a user's businesses to choose from, a company id on the redirect or an API
+domain in the token answer) and `token_expiry()`.
 """
 
 from dataclasses import dataclass
@@ -79,7 +79,7 @@ class ConnectorOAuth2(BaseOAuth2):
     STATE_PARAMETER = True
     REDIRECT_STATE = False
     SCOPE_SEPARATOR = " "
-    # Extra fields the token request must carry (Zendesk: expires_in, or the expiry is unknown).
+    # Extra fields the token request must carry (e.g. expires_in, where a provider omits the expiry otherwise).
     TOKEN_EXTRA: dict = {}
     SEND_REDIRECT_URI_ON_REFRESH = False
 
@@ -87,7 +87,7 @@ class ConnectorOAuth2(BaseOAuth2):
     def provider(self):
         return registry.provider(self.provider_slug)
 
-    # Where the account lives, from the connect intent in the session (e.g. a Zendesk subdomain).
+    # Where the account lives, from the connect intent in the session (e.g. a subdomain).
     def intent(self) -> dict:
         return self.strategy.session_get(INTENT_KEY) or {}
 
@@ -120,7 +120,7 @@ class ConnectorOAuth2(BaseOAuth2):
         return {}, []
 
     def token_expiry(self, response: dict) -> TokenSet:
-        # Expiry from our own clock: a provider's `created_at` (FreshBooks) would import its clock skew.
+        # Expiry from our own clock: a provider's `created_at` would import its clock skew.
         now = timezone.now()
         expires_in = response.get("expires_in")
         refresh_in = response.get("refresh_token_expires_in")

@@ -1,6 +1,6 @@
 """Token lifecycle: refresh before expiry, once on a 401, daily for rotating refresh tokens; never twice.
 
-FreshBooks and Zendesk refresh tokens work once and rotate: two workers refreshing the same connection at
+Many providers' refresh tokens work once and rotate: two workers refreshing the same connection at
 the same moment would leave one of them holding a dead token and the connection broken. So a refresh takes
 the connection's row lock (`select_for_update`; on SQLite the IMMEDIATE transaction serialises writers),
 re-reads it, skips when a sibling already refreshed, and saves the new pair in the same transaction.

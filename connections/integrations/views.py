@@ -19,7 +19,7 @@ from syncs.operating.overview import dashboard as overview
 
 
 def sides() -> tuple[str, str]:
-    """The systems flows read from and write to, in words ("FreshBooks", "Zendesk"), for first steps."""
+    """The systems flows read from and write to, in words, for the first steps."""
     flows = registry.flows().values()
 
     def names(slugs):

@@ -38,7 +38,7 @@ class RateLimit:
 
 @dataclass(frozen=True)
 class Host:
-    """One base URL of a provider, e.g. `Host("api", "https://{subdomain}.zendesk.com", "ZENDESK_URL_TEMPLATE")`.
+    """One base URL of a provider, e.g. `Host("api", "https://{subdomain}.example.com", "ACME_URL_TEMPLATE")`.
 
     `setting` names a Django setting that replaces the template (it may hold the same placeholders). When it is
     empty and `SANDBOX_URL` is set, the host is `<SANDBOX_URL>/<provider slug><sandbox_path>`; `sandbox_path`

@@ -3,8 +3,9 @@
 In order: build the URL from the provider's host rules (never from free text), add credentials (refreshing a
 token that is about to expire), send with connect and read timeouts, remember the rate-limit headers, turn
 the answer into data or a typed error (`connections.providers.errors`), and record an audit event with the
-bodies redacted. A 401 triggers one refresh and one retry. Provider quirks (FreshBooks errors inside HTTP 200,
-Zendesk's text/plain 429, HTML error pages) are handled here or in the provider's `client.py` hooks.
+bodies redacted. A 401 triggers one refresh and one retry. Provider quirks (errors inside HTTP 200, a 429 in
+plain text, HTML error pages) are handled here or in the provider's client hooks (`error_in_body`,
+`api_token_headers`).
 """
 
 import base64
@@ -67,7 +68,7 @@ def build_url(connection, path: str, host: str = "api") -> str:
 
 
 def auth_headers(connection, access_token: str | None) -> dict:
-    """Bearer for OAuth connections; the provider's scheme for API tokens (Zendesk: `{email}/token:{token}`)."""
+    """Bearer for OAuth connections; the provider's scheme for API tokens (its client's `api_token_headers`)."""
     if access_token:
         return {"Authorization": f"Bearer {access_token}"}
     if connection.api_token:
@@ -182,7 +183,7 @@ def describe(status: int, body) -> str:
         elif isinstance(error, str) and not detail:
             detail = error
         details = body.get("details")
-        if isinstance(details, dict):  # Zendesk: {"name": [{"description": "Name: X has already been taken"}]}
+        if isinstance(details, dict):  # per field: {"name": [{"description": "Name: X has already been taken"}]}
             described = [
                 item.get("description", "")
                 for items in details.values()

@@ -189,7 +189,7 @@ class Emulator:
 
     def journal_body(self, request: Request) -> bytes:
         """The request body the journal keeps (masked by key afterwards). Override to hide a secret a
-        provider carries under a key of its own, such as Zendesk's webhook `authentication.data.value`."""
+        provider carries under a key of its own, such as a webhook's `authentication.data.value`."""
         return request.body
 
     # Helpers for handlers ----------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Matching an incoming URL to an emulator host, the same way in both transports.
 
-A provider's hosts are templates (`https://{subdomain}.zendesk.com`); a URL matches one when its scheme, host
+A provider's hosts are templates (`https://{subdomain}.example.com`); a URL matches one when its scheme, host
 and any path prefix fit, and the placeholders become `Request.host` values. The sandbox server matches each
 host's `sandbox_path` after the `/<slug>` prefix instead.
 """

@@ -1,8 +1,8 @@
 """The `sandbox` pytest fixture: every registered emulator, answering `requests` calls in process.
 
     def test_it_reads_the_invoice(sandbox):
-        freshbooks = sandbox["freshbooks"]          # the FreshBooksEmulator instance
-        ...                                         # code under test calls https://api.freshbooks.com/...
+        books = sandbox["<slug>"]                   # that provider's emulator instance
+        ...                                         # code under test calls the provider's real host
         sandbox.clock.advance(43200)                # time is fake: tokens expire without waiting
         sandbox.deliver()                           # send the webhooks that are due
 

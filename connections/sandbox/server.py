@@ -1,6 +1,6 @@
 """One local HTTP server hosting every emulator: `python manage.py sandbox --port 8765`.
 
-    /<slug>/...                    the emulated API (`/zendesk/{subdomain}/api/v2/...`: hosts' sandbox_path)
+    /<slug>/...                    the emulated API (`/<slug>/{subdomain}/...`: hosts' sandbox_path)
     /_sandbox/                     index of emulators
     /_sandbox/<slug>/              the emulator's page: forms (create a client, an invoice...), faults, journal
     /_sandbox/<slug>/api/<action>  the JSON control API (state, reset, journal, faults, config, tokens,

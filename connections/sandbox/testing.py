@@ -1,7 +1,7 @@
 """Serving emulators in process: `requests` calls to a provider's hosts are answered by its emulator.
 
 `Sandbox` installs one `responses` callback per host template (the real one, and the one settings point at
-when they differ), so code under test calls `https://api.freshbooks.com/...` as in production and the
+when they differ), so code under test calls the provider's real host as in production and the
 emulator answers. The `sandbox` pytest fixture (connections.sandbox.pytest_plugin) builds one with a
 `FakeClock`: tests move time with `sandbox.clock.advance(...)` and send due webhooks with `sandbox.deliver()`.
 """

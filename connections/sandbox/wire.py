@@ -41,7 +41,7 @@ class Request:
     query_string: str = ""
     headers: Headers = field(default_factory=Headers)
     body: bytes = b""
-    # Values read from the host, e.g. {"subdomain": "acme"} for https://acme.zendesk.com.
+    # Values read from the host, e.g. {"subdomain": "acme"} for https://acme.example.com.
     host: dict = field(default_factory=dict)
     # The externally visible base URL the request came in on, for links and form actions.
     base_url: str = ""

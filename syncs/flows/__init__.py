@@ -1,2 +1,2 @@
-"""One module per integration (`freshbooks_zendesk.py`), each a `Flow` (`base.py`); `connections.registry`
+"""One module per integration (`<source>_<target>.py`), each a `Flow` (`base.py`); `connections.registry`
 names the installed ones."""

@@ -89,12 +89,12 @@ class Flow:
     name = ""
     source_provider = ""
     target_provider = ""
-    # The customer records matched across the two systems (a FreshBooks client, a Zendesk organization): the
+    # The customer records matched across the two systems (a client, an organization): the
     # mirror, the fit check, the backfill and the review queue read these.
     source_record_type = ""
     target_record_type = ""
     listens_to: frozenset[str] = frozenset()
-    # Events from the *target* connection this flow also acts on (e.g. Zendesk organization.created, checked
+    # Events from the *target* connection this flow also acts on (e.g. organization.created, checked
     # against the source's customers); their jobs carry a `source_type` the flow knows lives on the target.
     target_listens_to: frozenset[str] = frozenset()
     # The record types polling and backfill read from the source, each listed page by page by `changes()`.

@@ -11,7 +11,7 @@ SCHEDULES = [
     # django-q2's scheduler looks every 30 s, so this runs about once a minute.
     ("sweep-jobs", "syncs.tasks.sweep", 1),
     ("poll-integrations", "syncs.tasks.poll_due", 1),
-    # Mirrored target records changed without a webhook reaching us (Zendesk's export allows 10 calls a minute).
+    # Mirrored target records changed without a webhook reaching us (changes exports allow few calls a minute).
     ("poll-mirrors", "syncs.tasks.poll_mirrors", 5),
 ]
 
