@@ -4,5 +4,5 @@ from connections.credentials import tokens
 
 
 def refresh_tokens() -> int:
-    """Refresh access tokens near expiry and rotate refresh tokens daily (see connections.tokens)."""
+    """Refresh access tokens near expiry and rotate refresh tokens daily (see connections.credentials.tokens)."""
     return tokens.refresh_due_connections()

@@ -5,7 +5,7 @@ views, WSGI or `responses`; two small transports serve it (`connections.sandbox.
 calls to it in process for unit tests, `connections.sandbox.server` hosts every emulator on one local HTTP
 server for the demo and end-to-end tests), so both run exactly the same code.
 
-Writing one (`connections/providers/<slug>/emulator.py`)::
+Writing one (`connections/providers/<slug>/emulator/`, routes, state and control split into modules)::
 
     from connections.sandbox import Emulator, HttpError, Response, control, route
     from connections.providers.acme import PROVIDER
