@@ -10,8 +10,11 @@ from rest_framework.views import APIView
 
 import audit
 from connections.api_base import CanManageOrReadOnly, IsTenantMember, TenantScopedMixin
+from connections.credentials.views import ping
 from connections.models import Connection, Integration
 from connections.tenancy import memberships_of
+from syncs import fitcheck
+from syncs.models import FitCheck
 from syncs.polling import start_backfill
 
 
@@ -87,8 +90,6 @@ class ConnectionViewSet(TenantScopedMixin, viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def test(self, request, uuid=None):
         """Test connection: call the provider's cheapest real endpoint and say what came back."""
-        from connections.credentials.views import ping
-
         connection = self.get_object()
         ok, message = ping(connection)
         return Response({"ok": ok, "message": message, "checked_at": connection.last_ping_at})
@@ -216,9 +217,6 @@ class IntegrationViewSet(
     def fit_check(self, request, uuid=None):
         """GET: the latest fit check (404 when none ran). POST (owners and admins): run a new one in the
         background; poll GET for its progress and report. Nothing is written to either system."""
-        from syncs import fitcheck
-        from syncs.models import FitCheck
-
         integration = self.get_object()
         if request.method == "POST":
             return Response(FitCheckSerializer(fitcheck.start(integration, request.user)).data, status=202)

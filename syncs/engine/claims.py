@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
+from audit.models import AuditEvent
 from syncs.models import SyncJob
 
 OWNER = f"{socket.gethostname()}:{os.getpid()}"
@@ -87,8 +88,6 @@ def keep_failures(job: SyncJob) -> None:
 
     A failure is resolved when a later job of the same source record succeeds (a replay, or a new event).
     """
-    from audit.models import AuditEvent
-
     if job.status == SyncJob.Status.FAILED:
         AuditEvent.objects.filter(job=job).update(pinned=True)
         return
