@@ -21,7 +21,7 @@ from syncs.matching import (
     name_score,
     normalise_name,
 )
-from tests.syncs.matching_pairs import PAIRS
+from tests.syncs.matching.matching_pairs import PAIRS
 
 SCORERS = {
     "ratio": fuzz.ratio,

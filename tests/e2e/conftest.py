@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.helpers import SCREENSHOTS
+
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
@@ -52,9 +54,6 @@ def browser():
         del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
 
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-
-
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield
@@ -82,12 +81,6 @@ def new_page(browser, request):
             page.screenshot(path=str(SCREENSHOTS / f"failed-{request.node.name}-{n}.png"), full_page=True)
     for context in contexts:
         context.close()
-
-
-def screenshot(page, name: str) -> None:
-    """The page at the end of a journey, for docs/screenshots/ (referenced from the README)."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
 def free_port() -> int:

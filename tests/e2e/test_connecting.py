@@ -7,8 +7,7 @@ it with SANDBOX_URL, as `make demo` does): the browser really leaves the app and
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import screenshot
-from tests.e2e.test_operating import log_in
+from tests.e2e.helpers import log_in, screenshot
 
 pytestmark = pytest.mark.e2e
 

@@ -8,24 +8,9 @@ Zendesk, replays from the timeline, and the new job writes it.
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import screenshot
-from tests.operators import conftest as operators
+from tests.e2e.helpers import log_in, screenshot
 
 pytestmark = pytest.mark.e2e
-
-clock = operators.clock
-setup = operators.setup
-failed_job = operators.failed_job
-admin_a = operators.admin_a
-
-PASSWORD = "correct horse battery staple"  # tests.factories.UserFactory's
-
-
-def log_in(page, base_url, user):
-    page.goto(f"{base_url}/login/")
-    page.get_by_label("E-mail").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
 
 
 def test_an_admin_finds_a_failed_job_reads_its_timeline_and_replays_it(

@@ -6,10 +6,9 @@ from playwright.sync_api import expect
 
 from syncs import review
 from syncs.models import RecordLink
-from tests.e2e.conftest import screenshot
-from tests.e2e.test_operating import log_in
+from tests.e2e.helpers import log_in, screenshot
 from tests.factories import MembershipFactory
-from tests.syncs.test_review_views import integration_of, mirrored, open_item
+from tests.helpers.review import integration_of, mirrored, open_item
 
 pytestmark = pytest.mark.e2e
 

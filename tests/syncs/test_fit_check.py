@@ -1,7 +1,5 @@
 """The fit check on a seeded pair of sandboxes: the right counts, progress while it runs, and nothing written."""
 
-# ruff: noqa: F811 - the engine tests' fixtures are imported by name
-
 import pytest
 from django.test import Client
 from django_scopes import scopes_disabled
@@ -10,7 +8,7 @@ from rest_framework.test import APIClient
 from syncs import fitcheck, review, tasks
 from syncs.models import FitCheck, RecordLink, ReviewItem
 from tests.factories import IntegrationFactory, MembershipFactory
-from tests.syncs.test_engine import ACCOUNT, clock, setup  # noqa: F401
+from tests.helpers.sandboxes import ACCOUNT
 
 CLIENTS = ["Acme Corp", "Pine Crest Dental Group", "Initech", "First National Bank of Omaha", "Vandelay Industries"]
 ORGANIZATIONS = [

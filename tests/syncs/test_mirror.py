@@ -1,14 +1,11 @@
 """The mirror of Zendesk organizations: a full load, webhooks, and the incremental export, through the emulator."""
 
-# ruff: noqa: F811 - the engine tests' fixtures are imported by name
-
 import pytest
 
 from connections.management.commands.setup_schedules import SCHEDULES
 from syncs import mirror, review, tasks
 from syncs.ingest import events
 from syncs.models import InboundEvent, MirrorState, RemoteRecord
-from tests.syncs.test_engine import clock, setup  # noqa: F401
 
 
 @pytest.fixture(autouse=True)
@@ -142,7 +139,7 @@ def freshbooks_event(integration, name, client_id, key):
 
 
 def test_source_customers_are_mirrored_only_once_loaded_then_kept_fresh_by_their_webhooks(setup, sandbox):
-    from tests.syncs.test_engine import ACCOUNT
+    from tests.helpers.sandboxes import ACCOUNT
 
     first = sandbox["freshbooks"].create(ACCOUNT, "client", {"organization": "Acme Corp", "email": "ap@acme.example"})
     events.process(freshbooks_event(setup, "client.create", first["id"], "f1"))

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
-from tests.providers.freshbooks.conftest import ACCOUNT, API, OTHER_ACCOUNT, accounting, connect, session_for
+from tests.providers.freshbooks.helpers import ACCOUNT, API, OTHER_ACCOUNT, accounting, connect, session_for
 
 TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
 

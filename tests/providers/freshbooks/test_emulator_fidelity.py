@@ -18,7 +18,7 @@ import pytest
 from django.conf import settings
 
 from connections.providers.freshbooks.emulator.shared import KINDS
-from tests.providers.freshbooks.conftest import accounting, connect, session_for
+from tests.providers.freshbooks.helpers import accounting, connect, session_for
 
 FIXTURES = Path(settings.BASE_DIR).parent / "shared" / "fixtures" / "freshbooks"
 

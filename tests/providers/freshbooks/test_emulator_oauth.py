@@ -5,7 +5,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from tests.providers.freshbooks.conftest import (
+from tests.providers.freshbooks.helpers import (
     API,
     AUTH,
     CLIENT_ID,

@@ -63,7 +63,7 @@ def test_it_sends_signed_webhooks_for_records_made_on_the_control_api(server, re
 
     ((headers, body),) = wait_for(received, 1)
     verifier = control(server, "GET", f"callbacks/{callback['callbackid']}/verifier").json()["verifier"]
-    from tests.providers.freshbooks.test_emulator_webhooks import receiver_signature
+    from tests.providers.freshbooks.helpers import receiver_signature
 
     assert dict(parse_qsl(body))["name"] == "client.create"
     assert dict(parse_qsl(body))["object_id"] == str(client["id"])

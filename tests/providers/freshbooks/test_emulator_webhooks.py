@@ -1,8 +1,5 @@
 """The events service: callbacks, the verification handshake, and signed form-encoded deliveries."""
 
-import base64
-import hashlib
-import hmac
 import json
 from types import SimpleNamespace
 from urllib.parse import parse_qsl
@@ -11,20 +8,10 @@ import pytest
 import responses
 
 from connections.providers.freshbooks.emulator import sign
-from tests.providers.freshbooks.conftest import ACCOUNT, API, accounting
+from tests.providers.freshbooks.helpers import ACCOUNT, API, accounting, receiver_signature
 
 HOOK = "https://app.example/webhooks/freshbooks/7c1f"
 CALLBACKS = f"{API}/events/account/{ACCOUNT}/events/callbacks"
-
-
-def receiver_signature(verifier: str, body: bytes) -> str:
-    """The receiver's side of the rule, written from the notes: parse the form in body order, json.dumps it
-    with Python's defaults, HMAC-SHA256 keyed by the verifier, base64."""
-    fields = {}
-    for key, value in parse_qsl(body.decode(), keep_blank_values=True):
-        fields[key] = value
-    message = json.dumps(fields).encode("utf-8")
-    return base64.b64encode(hmac.new(verifier.encode("utf-8"), message, hashlib.sha256).digest()).decode()
 
 
 @pytest.fixture

@@ -1,129 +1,23 @@
 """FreshBooks <-> Zendesk end to end: both emulators, driven by their signed webhooks and their APIs only."""
 
-from datetime import timedelta
-
 import pytest
-from django.utils import timezone
-from django_scopes import scope, scopes_disabled
+from django_scopes import scopes_disabled
 
 from audit.models import AuditEvent
-from connections.models import Integration
-from connections.providers.freshbooks import subscriptions as freshbooks_webhooks
-from connections.providers.zendesk import subscriptions as zendesk_webhooks
-from connections.sandbox.oauth import Grant
 from syncs import engine, polling, review
-from syncs.flows.freshbooks_zendesk import SLUG
-from syncs.mirror import load as load_mirror
 from syncs.models import RecordLink, ReviewItem, SyncJob
-from tests.connections.test_tokens import freshbooks_connection
-from tests.factories import ConnectionFactory, MembershipFactory
-from tests.syncs.test_engine import clock, drain  # noqa: F401 (the clock fixture)
-
-ACCOUNT = "SbX4kq"
-
-
-@pytest.fixture
-def fbzd(sandbox, tenant_a, client, clock, django_capture_on_commit_callbacks):  # noqa: F811
-    """Both sandboxes connected, the integration on, and each side's webhooks registered with the app."""
-    source = freshbooks_connection(sandbox, tenant_a, access_expires_at=timezone.now() + timedelta(days=30))
-    zendesk = sandbox["zendesk"]
-    issued = zendesk.oauth.issue_tokens(
-        Grant(
-            "sandbox-zendesk-client", "read write", {"subdomain": "acme", "user_id": zendesk.account("acme").admin.id}
-        )
-    )
-    with scopes_disabled():
-        target = ConnectionFactory(
-            tenant=tenant_a,
-            provider="zendesk",
-            addresses={"subdomain": "acme"},
-            access_token=issued.access.value,
-            refresh_token=issued.refresh.value,
-            access_expires_at=timezone.now() + timedelta(days=30),
-        )
-        integration = Integration.objects.create(tenant=tenant_a, kind=SLUG, source=source, target=target, enabled=True)
-    sandbox.send_webhooks_to(client)
-    with scope(tenant=tenant_a):
-        with django_capture_on_commit_callbacks(execute=True):
-            freshbooks_webhooks.register(source)
-            sandbox.deliver()
-        zendesk_webhooks.register(target)
-        integration.refresh_from_db()
-        yield integration
-
-
-@pytest.fixture
-def flush(sandbox, clock, django_capture_on_commit_callbacks):  # noqa: F811
-    """Deliver every webhook both emulators owe the app, and run every job they cause, retries included."""
-
-    def run():
-        zendesk = sandbox["zendesk"]
-        for _ in range(50):
-            zendesk._send_events(zendesk.account("acme"))
-            with django_capture_on_commit_callbacks(execute=True):
-                sent = sandbox.deliver()
-            drain(clock, rounds=2000)
-            if not sent:
-                return
-        raise AssertionError("webhooks kept coming")
-
-    return run
-
-
-def zendesk_account(sandbox):
-    return sandbox["zendesk"].account("acme")
-
-
-def zendesk_customer(sandbox, name, tickets=1):
-    """An organization with a contact and open tickets; their creation events are not the app's business."""
-    account = zendesk_account(sandbox)
-    org = account.create_organization({"name": name})
-    person = account.create_user(
-        {"name": f"{name} contact", "email": f"help{org.id}@example.com", "organization_id": org.id}
-    )
-    opened = [
-        account.create_ticket({"subject": f"Question {n}", "comment": {"body": "Hello"}, "requester_id": person.id})
-        for n in range(tickets)
-    ]
-    account.drain_events()
-    return org, person, opened
-
-
-def mirror(integration):
-    """The Zendesk organizations as matching sees them (the full load that enabling an integration runs)."""
-    load_mirror(integration.target, "organization")
-
-
-def fb_client(sandbox, name, **fields):
-    return sandbox["freshbooks"].create(ACCOUNT, "client", {"organization": name, "email": "ap@example.com", **fields})
-
-
-def fb_invoice(sandbox, client, cost, days_ago=0, due_in=30, **fields):
-    created = (timezone.now() - timedelta(days=days_ago)).date().isoformat()
-    return sandbox["freshbooks"].create(
-        ACCOUNT,
-        "invoice",
-        {
-            "customerid": client["id"],
-            "status": 2,
-            "create_date": created,
-            "due_offset_days": due_in,
-            "lines": [{"name": "Support plan", "qty": 1, "unit_cost": {"amount": str(cost)}}],
-            **fields,
-        },
-    )
-
-
-def notes(sandbox, ticket):
-    return [c.body for c in zendesk_account(sandbox).ticket(ticket.id).comments if not c.public]
-
-
-def public_comments(sandbox, ticket):
-    return [c.body for c in zendesk_account(sandbox).ticket(ticket.id).comments if c.public]
-
-
-def requests_to(sandbox, slug, since=0):
-    return [e for e in sandbox[slug].journal.entries(kind="request")[since:] if "/oauth" not in e.url]
+from tests.factories import MembershipFactory
+from tests.helpers.billing import (
+    fb_client,
+    fb_invoice,
+    mirror,
+    notes,
+    public_comments,
+    requests_to,
+    zendesk_account,
+    zendesk_customer,
+)
+from tests.helpers.sandboxes import ACCOUNT, drain
 
 
 @pytest.fixture
@@ -186,7 +80,7 @@ def test_a_name_that_differs_from_its_organizations_is_linked_with_a_warning(acm
     assert warning.level == "warning" and "Acme Corporation" in warning.message
 
 
-def test_replays_and_duplicate_events_add_no_second_note(sandbox, acme, fbzd, flush, clock):  # noqa: F811
+def test_replays_and_duplicate_events_add_no_second_note(sandbox, acme, fbzd, flush, clock):
     before_notes = notes(sandbox, acme["ticket"])
     writes = [e for e in requests_to(sandbox, "zendesk") if e.method in ("PUT", "POST")]
     for job in list(SyncJob.objects.filter(status="succeeded")):
@@ -228,7 +122,7 @@ def test_a_fuzzy_match_goes_to_review_and_once_linked_the_pending_notes_appear(
     flush,
     tenant_a,
     django_capture_on_commit_callbacks,
-    clock,  # noqa: F811
+    clock,
 ):
     org, _person, [ticket] = zendesk_customer(sandbox, "Globex Industries")
     mirror(fbzd)
@@ -252,7 +146,7 @@ def test_a_fuzzy_match_goes_to_review_and_once_linked_the_pending_notes_appear(
 def test_a_zendesk_429_storm_and_a_freshbooks_token_expiry_mid_backfill_end_with_every_note_once(
     sandbox,
     fbzd,
-    clock,  # noqa: F811
+    clock,
 ):
     customers = []
     for n in range(4):
@@ -299,7 +193,7 @@ def test_expenses_of_a_client_post_like_invoices_and_those_without_one_are_skipp
     assert "Office Supplies Co" in skipped.message
 
 
-def test_client_changes_update_the_organization_and_a_colliding_name_goes_to_review(sandbox, acme, flush, clock):  # noqa: F811
+def test_client_changes_update_the_organization_and_a_colliding_name_goes_to_review(sandbox, acme, flush, clock):
     freshbooks = sandbox["freshbooks"]
     clock.advance(400)  # FreshBooks deliveries carry no id: the same event within five minutes is one delivery
     freshbooks.update(
@@ -349,7 +243,7 @@ def test_a_ticket_from_an_unlinked_organization_gets_no_note(sandbox, fbzd, flus
     assert AuditEvent.objects.filter(kind="job.skipped", message__contains="not linked").exists()
 
 
-def test_the_demo_company_backfills_into_notes_warnings_and_review_items(sandbox, fbzd, clock, monkeypatch):  # noqa: F811
+def test_the_demo_company_backfills_into_notes_warnings_and_review_items(sandbox, fbzd, clock, monkeypatch):
     """`seed_sandbox`'s company, processed as enabling the integration does: mirror, then the backlog."""
     import json
 
@@ -390,7 +284,7 @@ def test_the_demo_company_backfills_into_notes_warnings_and_review_items(sandbox
     assert SyncJob.objects.filter(status="failed").count() == 0
 
 
-def test_a_dry_run_of_an_invoice_says_what_it_would_write_and_writes_nothing(sandbox, fbzd, flush, clock):  # noqa: F811
+def test_a_dry_run_of_an_invoice_says_what_it_would_write_and_writes_nothing(sandbox, fbzd, flush, clock):
     zendesk_customer(sandbox, "Initech")
     mirror(fbzd)
     fbzd.enabled = False
@@ -422,7 +316,7 @@ def test_create_new_makes_one_organization_and_the_invoices_notes_follow(
     flush,
     tenant_a,
     django_capture_on_commit_callbacks,
-    clock,  # noqa: F811
+    clock,
 ):
     mirror(fbzd)
     customer = fb_client(sandbox, "Oceanic Travel")

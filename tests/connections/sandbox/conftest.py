@@ -3,7 +3,7 @@ import responses
 
 from connections.sandbox import FakeClock
 from connections.sandbox.testing import Sandbox
-from tests.sandbox.echo import EchoEmulator
+from tests.connections.sandbox.echo import EchoEmulator
 
 
 @pytest.fixture

@@ -13,8 +13,8 @@ from django_scopes import scope, scopes_disabled
 from audit.models import AuditEvent
 from connections.models import Connection
 from syncs.models import InboundEvent
-from tests.connections.test_tokens import freshbooks_connection
 from tests.factories import ConnectionFactory, MembershipFactory
+from tests.helpers.sandboxes import freshbooks_connection
 
 ACCOUNT = "SbX4kq"
 

@@ -5,7 +5,7 @@ import requests
 
 from connections.sandbox import Clock, Response
 from connections.sandbox.server import SandboxServer
-from tests.sandbox.echo import EchoEmulator
+from tests.connections.sandbox.echo import EchoEmulator
 
 
 @pytest.fixture

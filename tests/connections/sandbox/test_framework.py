@@ -165,7 +165,7 @@ def test_it_parses_json_form_and_multipart_bodies_alike():
 
 
 def test_it_builds_provider_hosts_from_connection_data_and_settings(settings):
-    from tests.sandbox.echo import PROVIDER
+    from tests.connections.sandbox.echo import PROVIDER
 
     settings.SANDBOX_URL = ""
     settings.ECHO_URL_TEMPLATE = ""
@@ -178,7 +178,7 @@ def test_it_builds_provider_hosts_from_connection_data_and_settings(settings):
 
 @pytest.mark.parametrize("value", ["", "evil.com/x", "a.b", "acme@evil", "-x", "a" * 64])
 def test_it_refuses_host_values_that_could_point_elsewhere(settings, value):
-    from tests.sandbox.echo import PROVIDER
+    from tests.connections.sandbox.echo import PROVIDER
 
     settings.SANDBOX_URL = ""
     with pytest.raises(ValueError):

@@ -1,109 +1,15 @@
 """The engine with a small test flow between the FreshBooks and Zendesk emulators."""
 
-import time
-from datetime import timedelta
 from unittest import mock
 
-import pytest
-from django.utils import timezone
-from django_scopes import scope, scopes_disabled
+from django_scopes import scopes_disabled
 
 from audit.models import AuditEvent
-from connections.models import Integration
 from connections.sandbox.oauth import Grant
 from syncs import engine, polling
 from syncs.models import InboundEvent, RecordLink, SyncJob
-from tests.connections.test_tokens import freshbooks_connection
-from tests.factories import ConnectionFactory
+from tests.helpers.sandboxes import ACCOUNT, drain, event_for, new_client, organizations, zendesk_writes
 from tests.syncs.sample_flow import FLOW
-
-ACCOUNT = "SbX4kq"
-
-
-@pytest.fixture
-def clock(monkeypatch, sandbox):
-    """One fake 'now' for the app and the emulators, so waits can be checked without waiting."""
-
-    class Clock:
-        now = timezone.now()
-
-        def advance(self, seconds):
-            self.now += timedelta(seconds=seconds)
-            sandbox.clock.advance(seconds)
-
-    fake = Clock()
-    sandbox.clock.advance(fake.now.timestamp() - sandbox.clock.now())
-    monkeypatch.setattr(timezone, "now", lambda: fake.now)
-    return fake
-
-
-@pytest.fixture
-def setup(sandbox, tenant_a, monkeypatch, clock):
-    from connections.registry import FLOWS
-
-    monkeypatch.setitem(FLOWS, FLOW.slug, "tests.syncs.sample_flow.FLOW")
-    source = freshbooks_connection(sandbox, tenant_a, access_expires_at=timezone.now() + timedelta(days=30))
-    zendesk = sandbox["zendesk"]
-    issued = zendesk.oauth.issue_tokens(
-        Grant(
-            "sandbox-zendesk-client", "read write", {"subdomain": "acme", "user_id": zendesk.account("acme").admin.id}
-        )
-    )
-    with scopes_disabled():
-        target = ConnectionFactory(
-            tenant=tenant_a,
-            provider="zendesk",
-            addresses={"subdomain": "acme"},
-            access_token=issued.access.value,
-            refresh_token=issued.refresh.value,
-            access_expires_at=timezone.now() + timedelta(days=30),
-        )
-        integration = Integration.objects.create(
-            tenant=tenant_a, kind=FLOW.slug, source=source, target=target, enabled=True
-        )
-    with scope(tenant=tenant_a):
-        yield integration
-
-
-def new_client(sandbox, name="Acme Corp"):
-    return sandbox["freshbooks"].create(ACCOUNT, "client", {"organization": name, "email": "ap@acme.example"})
-
-
-def event_for(integration, client_id, name="client.create", key=None):
-    return InboundEvent.objects.create(
-        tenant=integration.tenant,
-        connection=integration.source,
-        provider="freshbooks",
-        event_name=name,
-        object_type="client",
-        object_id=str(client_id),
-        dedupe_key=key or f"{name}:{client_id}:{time.time_ns()}",
-    )
-
-
-def drain(clock, rounds=50, step=None):
-    """Run every job until none is pending, moving time to each job's next attempt."""
-    for _ in range(rounds):
-        pending = list(SyncJob.objects.filter(status=SyncJob.Status.PENDING).order_by("next_attempt_at"))
-        if not pending:
-            return
-        job = pending[0]
-        if job.next_attempt_at > timezone.now():
-            clock.advance((job.next_attempt_at - timezone.now()).total_seconds() + (step or 0.001))
-        engine.run(job.pk)
-    raise AssertionError("jobs did not settle")
-
-
-def organizations(sandbox):
-    return list(sandbox["zendesk"].account("acme").organizations.values())
-
-
-def zendesk_writes(sandbox):
-    return [
-        e
-        for e in sandbox["zendesk"].journal.entries(kind="request")
-        if e.method in ("POST", "PUT") and "/organizations" in e.url
-    ]
 
 
 def test_an_event_becomes_one_job_that_writes_and_links(setup, sandbox, clock):

@@ -1,8 +1,6 @@
 """Connecting FreshBooks and Zendesk through the full redirect flow, against the sandbox emulators."""
 
-import html
 import json
-import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -12,48 +10,7 @@ from social_django.models import UserSocialAuth
 
 from audit.models import AuditEvent
 from connections.models import Connection
-
-
-def consent(authorize_url: str, decision: str = "allow") -> str:
-    """Play the person on the provider's consent page: submit its form with the chosen button.
-
-    Returns where the provider then sends the browser.
-    """
-    page = requests.get(authorize_url, timeout=5)
-    assert page.status_code == 200, page.text
-    action = html.unescape(re.search(r'<form method="?post"? action="([^"]+)"', page.text).group(1))
-    fields = {
-        html.unescape(name): html.unescape(value)
-        for name, value in re.findall(r'<input type="?hidden"? name="([^"]+)" value="([^"]*)"', page.text)
-    }
-    answer = requests.post(action, data={**fields, "decision": decision}, allow_redirects=False, timeout=5)
-    assert answer.status_code in (302, 303), answer.text
-    return answer.headers["Location"]
-
-
-def calls(emulator, path: str) -> list:
-    return [e for e in emulator.journal.entries(kind="request") if urlsplit(e.url).path == path]
-
-
-def local(url: str) -> str:
-    parts = urlsplit(url)
-    return parts.path + ("?" + parts.query if parts.query else "")
-
-
-def start(client, provider, **form):
-    response = client.post(f"/connections/connect/{provider}/", {"label": f"Our {provider}", **form})
-    assert response.status_code == 302, response.content
-    return response["Location"]
-
-
-def connect_freshbooks(client, choose="SbX4kq"):
-    back = consent(start(client, "freshbooks"))
-    response = client.get(local(back))
-    assert response.status_code == 302
-    if "/choose/" in response["Location"]:
-        response = client.post(response["Location"], {"account_id": choose})
-    with scopes_disabled():
-        return Connection.objects.get(provider="freshbooks"), response
+from tests.helpers.connecting import calls, connect_freshbooks, consent, local, start
 
 
 @pytest.fixture

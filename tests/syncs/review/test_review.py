@@ -1,7 +1,5 @@
 """Matching in a flow and the review decisions: links when sure, a person when not, and jobs that wait."""
 
-# ruff: noqa: F811 - the engine tests' fixtures are imported by name
-
 import pytest
 from django_scopes import scopes_disabled
 
@@ -11,8 +9,8 @@ from syncs.flows.base import NeedsReview
 from syncs.matching import normalise_name
 from syncs.models import MatchAlias, RecordLink, RemoteRecord, ReviewItem, SyncJob
 from tests.factories import MembershipFactory
+from tests.helpers.sandboxes import drain, event_for, new_client, organizations
 from tests.syncs.sample_flow import ClientsToOrganizations
-from tests.syncs.test_engine import clock, drain, event_for, new_client, organizations, setup  # noqa: F401
 
 
 @pytest.fixture(autouse=True)
@@ -344,7 +342,7 @@ MATCHING_FLOW = MatchingFlow()
 def matching_flow(setup, monkeypatch):
     from connections.registry import FLOWS
 
-    monkeypatch.setitem(FLOWS, setup.kind, "tests.syncs.test_review.MATCHING_FLOW")
+    monkeypatch.setitem(FLOWS, setup.kind, "tests.syncs.review.test_review.MATCHING_FLOW")
     return setup
 
 

@@ -51,7 +51,7 @@ WORKER = textwrap.dedent(
     from django_scopes import scopes_disabled
     from connections.registry import FLOWS
     from syncs import engine
-    from tests.syncs.test_worker_killed import QuickFlow
+    from tests.syncs.engine.test_worker_killed import QuickFlow
 
     class Hanging(QuickFlow):
         def fetch(self, ctx, ref):
@@ -70,7 +70,7 @@ WORKER = textwrap.dedent(
 def test_a_worker_killed_with_sigkill_mid_job_is_taken_over_after_its_lease_and_writes_once(monkeypatch):
     if db.vendor != "postgresql":
         pytest.skip("the worker is a second process, so the database must be a server (runs in CI on PostgreSQL)")
-    monkeypatch.setitem(FLOWS, QuickFlow.slug, "tests.syncs.test_worker_killed.QUICK_FLOW")
+    monkeypatch.setitem(FLOWS, QuickFlow.slug, "tests.syncs.engine.test_worker_killed.QUICK_FLOW")
     tenant = TenantFactory()
     with scopes_disabled():
         source = ConnectionFactory(tenant=tenant, provider="freshbooks", addresses={"account_id": "A1"})

@@ -1,5 +1,3 @@
-import re
-
 import pytest
 from django.core.cache import cache
 from django_scopes import scopes_disabled
@@ -24,13 +22,6 @@ def admin_a(tenant_a):
 @pytest.fixture
 def signup_on(settings):
     settings.ALLOW_SIGNUP = True
-
-
-def link_in(message, path_prefix: str) -> str:
-    """The path of the first link in an e-mail whose path starts with `path_prefix`."""
-    match = re.search(rf"https?://[^/\s]+({re.escape(path_prefix)}\S+)", message.body)
-    assert match, f"no {path_prefix} link in: {message.body}"
-    return match.group(1)
 
 
 @pytest.fixture

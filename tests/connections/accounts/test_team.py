@@ -6,7 +6,7 @@ from audit.models import AuditEvent
 from connections.accounts import team
 from connections.accounts.signup import email_verified
 from connections.models import Invitation, Membership, Profile
-from tests.accounts.conftest import link_in
+from tests.connections.accounts.helpers import link_in
 from tests.factories import MembershipFactory, UserFactory
 
 PASSWORD = "a-long-new-password-77"

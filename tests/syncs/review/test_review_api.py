@@ -7,7 +7,7 @@ from rest_framework.test import APIClient
 from audit.models import AuditEvent
 from syncs import review
 from syncs.models import RecordLink, SyncJob
-from tests.syncs.test_review_views import integration_of, mirrored, open_item
+from tests.helpers.review import integration_of, mirrored, open_item
 
 
 @pytest.fixture(autouse=True)

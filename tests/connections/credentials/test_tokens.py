@@ -11,12 +11,11 @@ from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
 from audit.models import AuditEvent
-from connections import registry
 from connections.credentials import tokens
 from connections.models import Connection
 from connections.providers import http
 from connections.providers.errors import AuthExpired
-from tests.factories import ConnectionFactory
+from tests.helpers.sandboxes import freshbooks_connection
 
 
 @pytest.fixture
@@ -24,30 +23,6 @@ def in_tenant_a(tenant_a):
     """Code under test runs in its tenant's scope, as requests and tasks do."""
     with scope(tenant=tenant_a):
         yield tenant_a
-
-
-def freshbooks_connection(sandbox, tenant, **overrides):
-    """A FreshBooks connection holding real sandbox tokens, as if the connect flow had just run."""
-    emulator = sandbox["freshbooks"]
-    from connections.sandbox.oauth import Grant
-
-    issued = emulator.oauth.issue_tokens(
-        Grant(
-            "sandbox-freshbooks-client",
-            " ".join(registry.provider("freshbooks").scopes),
-            {"identity_id": emulator.config["identity"]["id"]},
-        )
-    )
-    with scopes_disabled():
-        fields = {
-            "tenant": tenant,
-            "provider": "freshbooks",
-            "addresses": {"account_id": "SbX4kq", "business_id": 5100001},
-            "access_token": issued.access.value,
-            "refresh_token": issued.refresh.value,
-            "access_expires_at": timezone.now() + timedelta(hours=12),
-        }
-        return ConnectionFactory(**{**fields, **overrides})
 
 
 def token_calls(sandbox):
@@ -173,7 +148,7 @@ def test_no_secret_reaches_the_database_social_auth_logs_audit_api_or_pages(sand
     from rest_framework.test import APIClient
     from social_django.models import UserSocialAuth
 
-    from tests.connections.test_connect import connect_freshbooks
+    from tests.helpers.connecting import connect_freshbooks
 
     caplog.set_level(logging.DEBUG)
     connection, _ = connect_freshbooks(client_a)

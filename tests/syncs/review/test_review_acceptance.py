@@ -1,21 +1,12 @@
 """The demo's story, end to end through both emulators: "Acme Corp" in FreshBooks, "Acme Corporation" made by
 hand in Zendesk, and a person who resolves the review item in the browser."""
 
-# ruff: noqa: F811 - the flow tests' fixtures are imported by name
-
 from django_scopes import scopes_disabled
 
 from syncs import review
 from syncs.models import RecordLink, RemoteRecord, ReviewItem, SyncJob
 from tests.factories import MembershipFactory
-from tests.syncs.flows.test_freshbooks_zendesk import (  # noqa: F401
-    clock,
-    fb_client,
-    fbzd,
-    flush,
-    mirror,
-    zendesk_account,
-)
+from tests.helpers.billing import fb_client, mirror, zendesk_account
 
 
 def test_a_person_resolves_acme_corp_and_acme_corporation_in_the_browser(fbzd, flush, sandbox, client):
@@ -49,8 +40,8 @@ def test_acme_corp_waits_for_a_person_and_once_linked_to_acme_corporation_its_pe
     fbzd, flush, sandbox, clock, tenant_a, django_capture_on_commit_callbacks
 ):
     """Issue 8's story with its own names: the invoice came before the organization existed in Zendesk."""
-    from tests.syncs.flows.test_freshbooks_zendesk import fb_invoice, notes
-    from tests.syncs.test_engine import drain
+    from tests.helpers.billing import fb_invoice, notes
+    from tests.helpers.sandboxes import drain
 
     review.forget_indexes()
     mirror(fbzd)

@@ -16,7 +16,7 @@ from syncs.matching import (
     normalise_email,
     normalise_name,
 )
-from tests.syncs.matching_pairs import PAIRS
+from tests.syncs.matching.matching_pairs import PAIRS
 
 # Floor under the recall of automatic links on the labelled list (measured 0.692 with the defaults).
 RECALL_FLOOR = 0.65

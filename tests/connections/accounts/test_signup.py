@@ -4,7 +4,7 @@ from django_scopes import scopes_disabled
 
 from audit.models import AuditEvent
 from connections.models import Membership, Tenant
-from tests.accounts.conftest import link_in
+from tests.connections.accounts.helpers import link_in
 
 FORM = {"name": "Ada Lovelace", "email": "ada@example.com", "password": "analytical-engine-42", "company": "Engines"}
 

@@ -40,7 +40,7 @@ def test_the_timeline_shows_the_event_calls_mapping_match_and_outcome_in_order(a
 
 
 def test_the_timeline_shows_retries_with_reason_and_wait(as_role, setup, sandbox, clock):
-    from tests.syncs.test_engine import event_for, new_client
+    from tests.helpers.sandboxes import event_for, new_client
 
     sandbox["zendesk"].faults.update({"error_rate": 1.0, "path_contains": "/organizations"}, clock.now.timestamp())
     client = new_client(sandbox)

@@ -1,0 +1,57 @@
+"""Fixtures of the sync tests: the FreshBooks -> Zendesk integration between the two connected sandboxes."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from django_scopes import scope, scopes_disabled
+
+from connections.models import Integration
+from connections.providers.freshbooks import subscriptions as freshbooks_webhooks
+from connections.providers.zendesk import subscriptions as zendesk_webhooks
+from syncs.flows.freshbooks_zendesk import SLUG
+from tests.factories import ConnectionFactory
+from tests.helpers.sandboxes import drain, freshbooks_connection, zendesk_tokens
+
+
+@pytest.fixture
+def fbzd(sandbox, tenant_a, client, clock, django_capture_on_commit_callbacks):
+    """Both sandboxes connected, the integration on, and each side's webhooks registered with the app."""
+    source = freshbooks_connection(sandbox, tenant_a, access_expires_at=timezone.now() + timedelta(days=30))
+    issued = zendesk_tokens(sandbox)
+    with scopes_disabled():
+        target = ConnectionFactory(
+            tenant=tenant_a,
+            provider="zendesk",
+            addresses={"subdomain": "acme"},
+            access_token=issued.access.value,
+            refresh_token=issued.refresh.value,
+            access_expires_at=timezone.now() + timedelta(days=30),
+        )
+        integration = Integration.objects.create(tenant=tenant_a, kind=SLUG, source=source, target=target, enabled=True)
+    sandbox.send_webhooks_to(client)
+    with scope(tenant=tenant_a):
+        with django_capture_on_commit_callbacks(execute=True):
+            freshbooks_webhooks.register(source)
+            sandbox.deliver()
+        zendesk_webhooks.register(target)
+        integration.refresh_from_db()
+        yield integration
+
+
+@pytest.fixture
+def flush(sandbox, clock, django_capture_on_commit_callbacks):
+    """Deliver every webhook both emulators owe the app, and run every job they cause, retries included."""
+
+    def run():
+        zendesk = sandbox["zendesk"]
+        for _ in range(50):
+            zendesk._send_events(zendesk.account("acme"))
+            with django_capture_on_commit_callbacks(execute=True):
+                sent = sandbox.deliver()
+            drain(clock, rounds=2000)
+            if not sent:
+                return
+        raise AssertionError("webhooks kept coming")
+
+    return run
