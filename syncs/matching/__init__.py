@@ -10,7 +10,7 @@ of each other, are ambiguous and never linked automatically. A fuzzy candidate l
 at or above `auto_link` *and* when the two names differ in no distinctive token (a number, a whole word, a
 short word): "First National Bank of Omaha" never links to "First National Bank of Chicago".
 
-Scorer and thresholds were chosen by measurement on the labelled pairs in `tests/syncs/matching_pairs.py`
+Scorer and thresholds were chosen by measurement on the labelled pairs in `tests/syncs/matching/matching_pairs.py`
 (`python -m tests.bench.measure_matching`; method and tables in `docs/matching.md`). The scorer is
 `name_score`, rapidfuzz's token-sort ratio over normalised names (or the ratio without spaces when higher),
 behind the distinctive-word guard. On 379 pairs (198 same company, 181 hard negatives), with the defaults

@@ -1,6 +1,6 @@
 """An admin finds a failed job in the audit log, reads its timeline and replays it.
 
-The sync ran for real against the sandbox emulators (in process, like tests/syncs/test_engine.py): Zendesk
+The sync ran for real against the sandbox emulators (in process, like tests/syncs/engine/test_engine.py): Zendesk
 refused the organization because one of that name existed. The admin sees it fail, removes the cause in
 Zendesk, replays from the timeline, and the new job writes it.
 """
