@@ -15,7 +15,7 @@ from connections.models import Integration
 from syncs import engine
 from syncs.models import SyncJob
 from tests.factories import ConnectionFactory, MembershipFactory, TenantFactory, UserFactory
-from tests.helpers.sandboxes import event_for, freshbooks_connection, new_client, zendesk_tokens
+from tests.helpers.sandboxes import event_for, freshbooks_connection, new_client, zendesk_connection
 from tests.syncs.sample_flow import FLOW
 
 utils.setup_databases = scopes_disabled()(utils.setup_databases)
@@ -133,16 +133,8 @@ def setup(sandbox, tenant_a, monkeypatch, clock):
 
     monkeypatch.setitem(FLOWS, FLOW.slug, "tests.syncs.sample_flow.FLOW")
     source = freshbooks_connection(sandbox, tenant_a, access_expires_at=timezone.now() + timedelta(days=30))
-    issued = zendesk_tokens(sandbox)
+    target = zendesk_connection(sandbox, tenant_a)
     with scopes_disabled():
-        target = ConnectionFactory(
-            tenant=tenant_a,
-            provider="zendesk",
-            addresses={"subdomain": "acme"},
-            access_token=issued.access.value,
-            refresh_token=issued.refresh.value,
-            access_expires_at=timezone.now() + timedelta(days=30),
-        )
         integration = Integration.objects.create(
             tenant=tenant_a, kind=FLOW.slug, source=source, target=target, enabled=True
         )

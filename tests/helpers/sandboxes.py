@@ -40,16 +40,22 @@ def freshbooks_connection(sandbox, tenant, **overrides):
         return ConnectionFactory(**{**fields, **overrides})
 
 
-def zendesk_tokens(sandbox, subdomain="acme"):
-    """Tokens the Zendesk sandbox issued to its admin, as its consent page would."""
+def zendesk_connection(sandbox, tenant, subdomain="acme"):
+    """A Zendesk connection holding tokens the sandbox issued to its admin, good for 30 days."""
     zendesk = sandbox["zendesk"]
-    return zendesk.oauth.issue_tokens(
-        Grant(
-            "sandbox-zendesk-client",
-            "read write",
-            {"subdomain": subdomain, "user_id": zendesk.account(subdomain).admin.id},
-        )
+    admin = zendesk.account(subdomain).admin.id
+    issued = zendesk.oauth.issue_tokens(
+        Grant("sandbox-zendesk-client", "read write", {"subdomain": subdomain, "user_id": admin})
     )
+    with scopes_disabled():
+        return ConnectionFactory(
+            tenant=tenant,
+            provider="zendesk",
+            addresses={"subdomain": subdomain},
+            access_token=issued.access.value,
+            refresh_token=issued.refresh.value,
+            access_expires_at=timezone.now() + timedelta(days=30),
+        )
 
 
 def new_client(sandbox, name="Acme Corp"):

@@ -10,24 +10,15 @@ from connections.models import Integration
 from connections.providers.freshbooks import subscriptions as freshbooks_webhooks
 from connections.providers.zendesk import subscriptions as zendesk_webhooks
 from syncs.flows.freshbooks_zendesk import SLUG
-from tests.factories import ConnectionFactory
-from tests.helpers.sandboxes import drain, freshbooks_connection, zendesk_tokens
+from tests.helpers.sandboxes import drain, freshbooks_connection, zendesk_connection
 
 
 @pytest.fixture
 def fbzd(sandbox, tenant_a, client, clock, django_capture_on_commit_callbacks):
     """Both sandboxes connected, the integration on, and each side's webhooks registered with the app."""
     source = freshbooks_connection(sandbox, tenant_a, access_expires_at=timezone.now() + timedelta(days=30))
-    issued = zendesk_tokens(sandbox)
+    target = zendesk_connection(sandbox, tenant_a)
     with scopes_disabled():
-        target = ConnectionFactory(
-            tenant=tenant_a,
-            provider="zendesk",
-            addresses={"subdomain": "acme"},
-            access_token=issued.access.value,
-            refresh_token=issued.refresh.value,
-            access_expires_at=timezone.now() + timedelta(days=30),
-        )
         integration = Integration.objects.create(tenant=tenant_a, kind=SLUG, source=source, target=target, enabled=True)
     sandbox.send_webhooks_to(client)
     with scope(tenant=tenant_a):
