@@ -17,7 +17,8 @@ from connections.providers.freshbooks.webhooks import RECEIVER, signature
 from syncs.models import InboundEvent
 from tests.factories import ConnectionFactory
 
-VERIFIER = "scADVVi5QuKuj5qTjVkbJNYQe7V7USpGd"  # the notes' worked example
+VERIFIER = "scADVVi5QuKuj5qTjVkbJNYQe7V7USpGd"  # the notes' worked example: this verifier signs DOCS_EXAMPLE
+DOCS_EXAMPLE_SIGNATURE = "/S03vyYmI7CekM4YXBHUhs9o5rnMtqGLrW3aA8S9gPc="  # as FreshBooks' snippet computes it
 DOCS_EXAMPLE = b"name=invoice.create&object_id=1234567&account_id=6BApk&business_id=6543&identity_id=1234&user_id=1"
 TEST_EVENT_ORDER = b"name=payment.create&object_id=88001&user_id=1&identity_id=1234&business_id=6543&account_id=6BApk"
 HANDSHAKE = (
@@ -92,6 +93,17 @@ def test_the_recorded_handshake_keeps_its_verifier_and_stores_no_event(
     assert len(confirms) == 1, "the verify PUT goes out once the verifier is stored"
     with scope(tenant=tenant_a):
         assert not InboundEvent.objects.filter(connection=connection).exists()
+
+
+def test_the_documented_example_with_its_known_signature_is_accepted(client, connection):
+    """Signed by the notes' worked example, not by our own code: a signing bug on our side would refuse it."""
+    response = client.post(
+        f"/webhooks/freshbooks/{connection.uuid}/",
+        data=DOCS_EXAMPLE,
+        content_type="application/x-www-form-urlencoded",
+        headers={"X-FreshBooks-Hmac-SHA256": DOCS_EXAMPLE_SIGNATURE},
+    )
+    assert response.status_code == 200 and response.json()["stored"] == 1
 
 
 def test_every_recorded_event_is_declared():
