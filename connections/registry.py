@@ -68,6 +68,17 @@ def resolve(dotted: str):
 PROVIDERS: dict[str, ProviderSpec] = {
     "freshbooks": ProviderSpec("connections.providers.freshbooks"),
     "zendesk": ProviderSpec("connections.providers.zendesk"),
+    "salesforce": ProviderSpec(
+        "connections.providers.salesforce",
+        auth=None,
+        client=None,
+        webhooks=None,
+        subscriptions=None,
+        mirror=None,
+        connect=None,
+        emulator=None,
+        seed=None,
+    ),
 }
 
 FLOWS: dict[str, str] = {
