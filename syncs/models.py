@@ -110,9 +110,10 @@ class SyncJob(models.Model):
 
 
 class RecordLink(models.Model):
-    """Which target record a source record is written to, and a fingerprint of what was last written.
+    """Identity: this source record is that target record (a client is that organization, that Account).
 
-    An unchanged fingerprint makes a write a no-op, so a replay or a duplicate event never writes twice.
+    What was written there, part by part, is the `WriteLedger`'s; a link says only who is who and how we know
+    (matched, created, or a person's decision, which always wins).
     """
 
     class Method(models.TextChoices):
@@ -129,7 +130,6 @@ class RecordLink(models.Model):
     target_type = models.CharField(max_length=60)
     target_id = models.CharField(max_length=100)
     method = models.CharField(max_length=10, choices=Method.choices)
-    fingerprint = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -146,6 +146,51 @@ class RecordLink(models.Model):
 
     def __str__(self):
         return f"{self.source_type}:{self.source_id} -> {self.target_type}:{self.target_id} ({self.method})"
+
+
+class WriteLedger(models.Model):
+    """What was last written for one part of a source record's write plan, and whether it surely landed.
+
+    A write plan is the ordered parts a source record becomes (an Account, then an Opportunity; a managed
+    section, then a note on each open ticket). Each part's row holds the fingerprint of the payload last
+    written and the target it went to: an unchanged part costs no call, and a retry after a crash resumes at
+    the part that did not land. A row is `pending` from just before the call until the answer is in, so a
+    pending row means "maybe written": the writer looks before it writes again (or lets the target's own
+    idempotency decide).
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Being written"
+        WRITTEN = "written", "Written"
+
+    tenant = models.ForeignKey("connections.Tenant", on_delete=models.CASCADE, related_name="ledger_rows")
+    integration = models.ForeignKey("connections.Integration", on_delete=models.CASCADE, related_name="ledger")
+    source_type = models.CharField(max_length=60)
+    source_id = models.CharField(max_length=100)
+    # The part's name within the plan ("account", "opportunity", "section:billing", "note:123").
+    part = models.CharField(max_length=100)
+    target_type = models.CharField(max_length=60)
+    target_id = models.CharField(max_length=100, blank=True)
+    fingerprint = models.CharField(max_length=64, blank=True)
+    state = models.CharField(max_length=8, choices=State.choices, default=State.WRITTEN)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ScopedManager(tenant="tenant")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["integration", "source_type", "source_id", "part"], name="one_ledger_row_per_part"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.source_type}:{self.source_id} {self.part} -> {self.target_type}:{self.target_id} ({self.state})"
+
+    def holds(self, fingerprint: str, target_id=None) -> bool:
+        """Surely written with exactly this payload (and, when given, to this target)."""
+        same_target = target_id is None or self.target_id == str(target_id)
+        return self.state == self.State.WRITTEN and self.fingerprint == fingerprint and same_target
 
 
 class RemoteRecord(models.Model):

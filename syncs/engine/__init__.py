@@ -10,11 +10,12 @@ The database is the source of truth and the queue only a wake-up call:
 Failures: `RateLimited` pauses the whole connection until its wait has passed; `Retryable` backs off
 (`RETRY_SCHEDULE`, with jitter, never sooner than Retry-After) up to `SYNC_MAX_ATTEMPTS`; `AuthExpired` parks
 the job until the connection is reconnected; `Permanent` fails at once, keeping the provider's message;
-`NeedsReview` waits for a person. A write whose payload fingerprint equals the link's is skipped, so replays
-and duplicate events never write twice.
+`NeedsReview` waits for a person. A flow's mapping is a plan of one or more parts; a part whose payload
+fingerprint the ledger already holds is skipped, so replays and duplicate events never write twice, and a
+retry after a crash between two parts resumes at the one that did not land.
 
 Where each part lives: `jobs` (every job is created there), `claims` (leases), `context` (what a flow's steps
-get, with the link reads and writes), `run` (the steps and the failure rules), `pacing` (backoff, pauses,
+get, with the link and ledger reads and writes), `run` (the steps and the failure rules), `pacing` (backoff, pauses,
 the rate budget), `sweeper`, `replay`. This package's face re-exports what the rest of the code calls.
 """
 

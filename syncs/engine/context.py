@@ -1,7 +1,8 @@
-"""What a flow's steps get: the job, its integration and connections, the audit trail and the links.
+"""What a flow's steps get: the job, its integration and connections, the audit trail, links and ledger.
 
-The link helpers are the engine's `RecordLink` reads and writes, offered on the context so that a provider's
-writer (given this context by a flow) keeps its bookkeeping without knowing the sync models.
+The link helpers (`RecordLink`: who is who) and the ledger helpers (`WriteLedger`: what was written, part by
+part) are offered on the context so that a provider's writer, given this context by a flow, keeps its
+bookkeeping without knowing the sync models.
 """
 
 from dataclasses import dataclass
@@ -9,7 +10,7 @@ from dataclasses import dataclass
 import audit
 from connections.models import Connection, Integration
 from syncs.engine.jobs import release_dependents
-from syncs.models import RecordLink, SyncJob
+from syncs.models import RecordLink, SyncJob, WriteLedger
 
 
 @dataclass
@@ -50,16 +51,14 @@ class Context:
             pinned=bool(job and job.status == SyncJob.Status.FAILED and not job.dry_run),
         )
 
-    # Links: identity (client -> organization) and the ledger of parts written (section:..., note:...) ---------
+    # Links: identity (this client is that organization, that Account) ------------------------------------
 
     def link(self, source_type: str, source_id, target_type: str) -> RecordLink | None:
         return RecordLink.objects.filter(
             integration=self.integration, source_type=source_type, source_id=str(source_id), target_type=target_type
         ).first()
 
-    def save_link(
-        self, source_type: str, source_id, target_type: str, target_id, fingerprint: str, method: str = "created"
-    ) -> None:
+    def save_link(self, source_type: str, source_id, target_type: str, target_id, method: str = "created") -> None:
         RecordLink.objects.update_or_create(
             integration=self.integration,
             source_type=source_type,
@@ -68,7 +67,6 @@ class Context:
             defaults={
                 "tenant": self.integration.tenant,
                 "target_id": str(target_id),
-                "fingerprint": fingerprint,
                 "method": method,
             },
         )
@@ -81,3 +79,38 @@ class Context:
             integration=self.integration, source_type=source_type, target_type=target_type, target_id=str(target_id)
         ).first()
         return found.source_id if found else None
+
+    # Ledger: what each part of a source record's write plan last wrote, and whether it surely landed --------
+
+    def written(self, source_type: str, source_id, part: str) -> WriteLedger | None:
+        return WriteLedger.objects.filter(
+            integration=self.integration, source_type=source_type, source_id=str(source_id), part=part
+        ).first()
+
+    def writing(self, source_type: str, source_id, part: str, target_type: str, target_id, fingerprint: str) -> None:
+        """Just before the call: from now until `wrote`, the part may or may not have landed."""
+        self._ledger(source_type, source_id, part, target_type, target_id, fingerprint, WriteLedger.State.PENDING)
+
+    def wrote(self, source_type: str, source_id, part: str, target_type: str, target_id, fingerprint: str) -> None:
+        self._ledger(source_type, source_id, part, target_type, target_id, fingerprint, WriteLedger.State.WRITTEN)
+
+    def unwritten(self, source_type: str, source_id, part: str) -> None:
+        """The provider refused before writing anything: the next attempt starts afresh."""
+        WriteLedger.objects.filter(
+            integration=self.integration, source_type=source_type, source_id=str(source_id), part=part
+        ).delete()
+
+    def _ledger(self, source_type, source_id, part, target_type, target_id, fingerprint, state) -> None:
+        WriteLedger.objects.update_or_create(
+            integration=self.integration,
+            source_type=source_type,
+            source_id=str(source_id),
+            part=part,
+            defaults={
+                "tenant": self.integration.tenant,
+                "target_type": target_type,
+                "target_id": "" if target_id is None else str(target_id),
+                "fingerprint": fingerprint,
+                "state": state,
+            },
+        )

@@ -1,8 +1,9 @@
 """Running a job: claim it, check its connections, run the flow's steps, settle the outcome.
 
-The steps, each an audit event on the job's timeline: fetch the full source record, map it (a `Skip` ends
-here), compare with the link's fingerprint (unchanged: nothing written), find the target (link, else the
-flow's matching), write (or, in a dry run, say what would be written), link. Failures are typed
+The steps, each an audit event on the job's timeline: fetch the full source record, map it into a plan of
+one or more parts (a `Skip` ends here), then for each part in order: compare with the ledger (unchanged:
+nothing written), find the target (link, else the flow's matching), write (or, in a dry run, say what would
+be written), record it in the ledger, link. Failures are typed
 (`connections.providers.errors`): `RateLimited` pauses the connection, `Retryable` backs off, `AuthExpired`
 parks the job until the connection is reconnected, `Permanent` fails at once with the provider's message,
 `NeedsReview` waits for a person.
@@ -20,8 +21,8 @@ from connections.providers.errors import AuthExpired, Permanent, ProviderError, 
 from syncs.engine.claims import claim, settle
 from syncs.engine.context import Context
 from syncs.engine.pacing import backoff, pause, paused_until, take_budget
-from syncs.flows.base import Mapped, NeedsReview, Skip, SourceRef
-from syncs.models import RecordLink, SyncJob
+from syncs.flows.base import Mapped, NeedsReview, Plan, Skip, SourceRef
+from syncs.models import SyncJob
 
 logger = logging.getLogger(__name__)
 
@@ -116,68 +117,85 @@ def execute(job: SyncJob, ctx: Context, flow) -> str:
         return job.status
     ctx.record("job.fetched", f"Fetched {ref.type} {ref.id}.", data={"record": record})
     try:
-        mapped: Mapped = flow.map(ctx, record)
+        plan = Plan.of(flow.map(ctx, record))
     except Skip as exc:
         settle(job, SyncJob.Status.SUCCEEDED, result={"outcome": "skipped", "reason": str(exc)})
         ctx.record("job.skipped", str(exc))
         return job.status
+    single = len(plan.parts) == 1
     ctx.record(
         "job.mapped",
-        mapped.summary or f"Mapped to a {mapped.target_type}.",
-        data={"input": record, "output": mapped.payload},
+        plan.summary or f"Mapped to {', '.join(part.target_type for part in plan.parts)}.",
+        data={
+            "input": record,
+            "output": plan.parts[0].payload if single else {part.part: part.payload for part in plan.parts},
+        },
     )
-    link = ctx.link(ref.type, ref.id, mapped.target_type)
-    if link and link.fingerprint == mapped.fingerprint and not job.dry_run:
-        settle(
-            job,
-            SyncJob.Status.SUCCEEDED,
-            result={"outcome": "unchanged", "target": f"{link.target_type}:{link.target_id}"},
-        )
+    outcomes = [write_part(job, ctx, flow, record, ref, part) for part in plan.parts]
+    result = dict(outcomes[0]) if single else summed(outcomes)
+    settle(job, SyncJob.Status.SUCCEEDED, result=result)
+    return job.status
+
+
+def write_part(job: SyncJob, ctx: Context, flow, record: dict, ref: SourceRef, part: Mapped) -> dict:
+    """One part of the plan: skipped when the ledger says the target holds it, else found, written, recorded."""
+    source = part.source or ref
+    identity = part.identity
+    if identity is None:
+        identity = source.type == flow.source_record_type and part.target_type == flow.target_record_type
+    link = ctx.link(source.type, source.id, part.target_type) if identity else None
+    done = ctx.written(source.type, source.id, part.part)
+    if done and done.holds(part.fingerprint, link.target_id if link else None) and not job.dry_run:
         ctx.record(
             "job.unchanged",
-            f"{mapped.target_type} {link.target_id} already holds this; nothing written.",
-            target_ref=f"{link.target_type}:{link.target_id}",
+            f"{part.target_type} {done.target_id} already holds this; nothing written.",
+            target_ref=f"{part.target_type}:{done.target_id}",
         )
-        return job.status
+        return {"outcome": "unchanged", "target": f"{part.target_type}:{done.target_id}", "part": part.part}
     if link:
         target_id, method = link.target_id, link.method
+    elif not identity and done and done.target_id:
+        target_id, method = done.target_id, "written before"
     else:
-        target_id, method = flow.find_target(ctx, record, mapped)
+        target_id, method = flow.find_target(ctx, record, part)
         ctx.record(
             "job.matched",
-            f"Target for {ref.type} {ref.id}: {target_id or 'none, will create'} ({method}).",
-            data={"target_id": target_id, "method": method},
+            f"Target for {source.type} {source.id}: {target_id or 'none, will create'} ({method}).",
+            data={"target_id": target_id, "method": method, "part": part.part},
         )
     if job.dry_run:
         would = {
             "outcome": "dry run",
             "action": "update" if target_id else "create",
-            "target_type": mapped.target_type,
+            "target_type": part.target_type,
             "target_id": target_id,
-            "payload": mapped.payload,
+            "payload": part.payload,
+            "part": part.part,
         }
-        settle(job, SyncJob.Status.SUCCEEDED, result=would)
         ctx.record(
-            "job.dry_run", f"Would {would['action']} {mapped.target_type} {target_id or ''}".strip() + ".", data=would
+            "job.dry_run", f"Would {would['action']} {part.target_type} {target_id or ''}".strip() + ".", data=would
         )
-        return job.status
-    written_id = str(flow.write(ctx, mapped, target_id))
-    ctx.save_link(
-        ref.type,
-        ref.id,
-        mapped.target_type,
-        written_id,
-        mapped.fingerprint,
-        method if target_id else RecordLink.Method.CREATED,
-    )
+        return would
+    ctx.writing(source.type, source.id, part.part, part.target_type, target_id, part.fingerprint)
+    written_id = str(flow.write(ctx, part, target_id))
+    ctx.wrote(source.type, source.id, part.part, part.target_type, written_id, part.fingerprint)
+    if identity:
+        ctx.save_link(source.type, source.id, part.target_type, written_id, method if target_id else "created")
     action = "updated" if target_id else "created"
-    settle(job, SyncJob.Status.SUCCEEDED, result={"outcome": action, "target": f"{mapped.target_type}:{written_id}"})
     ctx.record(
         "job.written",
-        f"{action.capitalize()} {mapped.target_type} {written_id}.",
-        target_ref=f"{mapped.target_type}:{written_id}",
+        f"{action.capitalize()} {part.target_type} {written_id}.",
+        target_ref=f"{part.target_type}:{written_id}",
     )
-    return job.status
+    return {"outcome": action, "target": f"{part.target_type}:{written_id}", "part": part.part}
+
+
+def summed(outcomes: list[dict]) -> dict:
+    """A plan's result: what happened to each part, and in a word (created beats updated beats unchanged)."""
+    kinds = [outcome["outcome"] for outcome in outcomes]
+    overall = next((kind for kind in ("dry run", "created", "updated") if kind in kinds), "unchanged")
+    first = next(outcome for outcome in outcomes if outcome["outcome"] == overall)
+    return {"outcome": overall, "target": first.get("target"), "parts": outcomes}
 
 
 def fail_or_retry(job: SyncJob, ctx: Context, exc: ProviderError, wait: float) -> str:

@@ -1,13 +1,14 @@
 """The flow interface: what an integration does, in small steps the engine calls in order.
 
     fetch(ctx, ref)            the full, current source record (None when it is gone)
-    map(ctx, record)           -> Mapped: the target record type and the payload to write (pure)
-    find_target(ctx, ...)      the target id for a source record without a link (match, or None to create)
-    write(ctx, mapped, link)   create or update on the target; returns the target id
+    map(ctx, record)           -> Mapped, or a Plan of several Mapped parts written in order (pure)
+    find_target(ctx, ...)      the target id for a part without a link (match, or None to create)
+    write(ctx, mapped, link)   create or update one part on the target; returns the target id
 
-The engine owns everything else: claiming the job, the RecordLink and its fingerprint (an unchanged payload
-is never written again), retries, rate limits, parking, the audit trail and dry runs. A flow raises the typed
-errors of `connections.providers.errors` and `NeedsReview`; it never retries or sleeps itself.
+The engine owns everything else: claiming the job, the links (identity) and the ledger of what each part
+last wrote (an unchanged part is never written again; a retry resumes at the part that did not land),
+retries, rate limits, parking, the audit trail and dry runs. A flow raises the typed errors of
+`connections.providers.errors` and `NeedsReview`; it never retries or sleeps itself.
 
 A flow also declares its options (`default_options`, `option_fields`) and what it would write (`preview`);
 `clean_options` checks a change of options in one place for the integration page and the API alike.
@@ -27,16 +28,44 @@ class SourceRef:
 
 @dataclass
 class Mapped:
+    """One part of what a source record becomes on the target: its type, the payload, and whose it is.
+
+    `name` tells the parts of a plan apart in the ledger (default: the target type). `source` is the source
+    record the part stands for when it is not the job's own (an invoice's plan may carry its client's
+    Account). `identity` says the part's target *is* that source record's counterpart, so the engine links the
+    two; by default, a part is identity when it writes the flow's target record type for its source type.
+    """
+
     target_type: str
     payload: dict
     # A human summary for the audit log and the fit check ("Acme Corp -> organization").
     summary: str = ""
     extra: dict = field(default_factory=dict)
+    name: str = ""
+    source: SourceRef | None = None
+    identity: bool | None = None
+
+    @property
+    def part(self) -> str:
+        return self.name or self.target_type
 
     @property
     def fingerprint(self) -> str:
         canonical = json.dumps([self.target_type, self.payload], sort_keys=True, default=str)
         return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@dataclass
+class Plan:
+    """The ordered parts one source record becomes (an Account, then an Opportunity); each is written on its
+    own, idempotently, so a part already holding its payload costs no call."""
+
+    parts: list[Mapped]
+    summary: str = ""
+
+    @classmethod
+    def of(cls, mapped) -> "Plan":
+        return mapped if isinstance(mapped, Plan) else cls([mapped], mapped.summary)
 
 
 class NeedsReview(Exception):
@@ -144,7 +173,7 @@ class Flow:
     def fetch(self, ctx, ref: SourceRef) -> dict | None:
         raise NotImplementedError
 
-    def map(self, ctx, record: dict) -> Mapped:
+    def map(self, ctx, record: dict) -> "Mapped | Plan":
         raise NotImplementedError
 
     def find_target(self, ctx, record: dict, mapped: Mapped) -> tuple[str | None, str]:

@@ -371,7 +371,7 @@ class FreshBooksZendesk(Flow):
                 engine.wait_for(ctx, "client", client_id, reason)
             raise
         if target_id and not (ctx.job and ctx.job.dry_run):
-            ctx.save_link("client", client_id, "organization", target_id, "", method)
+            ctx.save_link("client", client_id, "organization", target_id, method)
             self.warn_if_names_differ(ctx, client_name(client), target_id)
         return target_id, method
 

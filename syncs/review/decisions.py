@@ -76,7 +76,7 @@ def link(item: ReviewItem, record_id: str, user) -> RecordLink:
         source_type=source_type,
         source_id=source_id,
         target_type=item.target_type,
-        defaults={"tenant": item.tenant, "target_id": target_id, "method": RecordLink.Method.MANUAL, "fingerprint": ""},
+        defaults={"tenant": item.tenant, "target_id": target_id, "method": RecordLink.Method.MANUAL},
     )
     if normalise_name(alias_name):
         MatchAlias.objects.get_or_create(

@@ -10,12 +10,12 @@ A flow decides what to say; this writer knows how Zendesk takes it, so every flo
 - a rename Zendesk refuses because another organization has that name comes back as a `RenameCollision` for
   the flow to put to a person; the rest of the update is written;
 - an internal note goes on a ticket once per source record and version: it ends with a marker, and a ledger
-  link is written as "pending" before the call and completed after it, so only an uncertain earlier attempt
-  reads the ticket's comments to look for the marker;
+  ledger row is written as pending before the call and completed after it, so only an uncertain earlier
+  attempt reads the ticket's comments to look for the marker;
 - one job at a time writes to one organization (`OrganizationLock`, a short cache lock).
 
-Its bookkeeping goes through the context a flow passes in (`ctx.link`, `ctx.save_link`, `ctx.record`): the
-engine's links, so this package needs nothing of `syncs`.
+Its bookkeeping goes through the context a flow passes in (`ctx.link` for who is who, `ctx.written` and
+`ctx.wrote` for the ledger of what was written, `ctx.record`), so this package needs nothing of `syncs`.
 """
 
 from __future__ import annotations
@@ -139,7 +139,7 @@ class OrganizationWriter:
                 return linked.target_id
             fields = {"name": name_of(), "external_id": external_id}
             created = zendesk.create_or_update_organization(ctx.target, fields, integration=ctx.integration)
-            ctx.save_link(self.source_type, source_id, self.target_type, created["id"], "", "created")
+            ctx.save_link(self.source_type, source_id, self.target_type, created["id"], "created")
             return str(created["id"])
 
     def update(self, ctx, org_id: str, source_id, *, section: dict, fields: dict, name: str | None):
@@ -149,8 +149,9 @@ class OrganizationWriter:
         `section` is {"field", "name", "text"}. Returns a `RenameCollision` when Zendesk refused the name.
         """
         fingerprint = digest(org_id, section, fields, name)
-        kept = ctx.link(self.source_type, source_id, f"section:{section['name']}")
-        if kept and kept.target_id == str(org_id) and kept.fingerprint == fingerprint:
+        part = f"section:{section['name']}"
+        kept = ctx.written(self.source_type, source_id, part)
+        if kept and kept.holds(fingerprint, org_id):
             return None
         if fields:
             self.ensure_custom_fields(ctx)
@@ -168,7 +169,7 @@ class OrganizationWriter:
         changed_fields = {k: v for k, v in fields.items() if not same_value(current.get(k), v)}
         if changed_fields:
             changes["organization_fields"] = changed_fields
-        seen_name = ctx.link(self.source_type, source_id, f"{self.source_type}_name")
+        seen_name = ctx.written(self.source_type, source_id, "name")
         if name and seen_name and seen_name.fingerprint != digest(name) and name != org["name"]:
             changes["name"] = name  # renamed at the source since we last looked (a first link renames nothing)
         collision = None
@@ -185,8 +186,8 @@ class OrganizationWriter:
                 others = [o for o in same_name if str(o["id"]) != str(org["id"])]
                 collision = RenameCollision(org, name, others)
         if name:
-            ctx.save_link(self.source_type, source_id, f"{self.source_type}_name", org_id, digest(name))
-        ctx.save_link(self.source_type, source_id, f"section:{section['name']}", org_id, fingerprint)
+            ctx.wrote(self.source_type, source_id, "name", self.target_type, org_id, digest(name))
+        ctx.wrote(self.source_type, source_id, part, self.target_type, org_id, fingerprint)
         return collision
 
     def ensure_custom_fields(self, ctx) -> None:
@@ -207,30 +208,30 @@ class OrganizationWriter:
         `note` is {"source": [type, id], "version", "body"}; the body's last line is its marker.
         """
         source_type, source_id = note["source"]
-        target_type = f"note:{ticket_id}"
+        part, version = f"note:{ticket_id}", note["version"]
         text = marker_of(note["body"])
-        done = ctx.link(source_type, source_id, target_type)
-        if done and done.fingerprint == note["version"]:
+        done = ctx.written(source_type, source_id, part)
+        if done and done.holds(version):
             return
-        if done and done.fingerprint == f"pending:{note['version']}":
+        if done and done.state == done.State.PENDING and done.fingerprint == version:
             comments = zendesk.ticket_comments(ctx.target, ticket_id, integration=ctx.integration)
             if any(text in (c.get("body") or "") for c in comments):
-                ctx.save_link(source_type, source_id, target_type, ticket_id, note["version"])
+                ctx.wrote(source_type, source_id, part, "ticket", ticket_id, version)
                 return
-        ctx.save_link(source_type, source_id, target_type, ticket_id, f"pending:{note['version']}")
+        ctx.writing(source_type, source_id, part, "ticket", ticket_id, version)
         try:
             zendesk.add_internal_note(ctx.target, ticket_id, note["body"], integration=ctx.integration)
         except Invalid as exc:
             if "closed" not in exc.message.lower():
                 raise
             ctx.record("note.skipped", f"Ticket {ticket_id} was closed before the note could be added.")
-            ctx.save_link(source_type, source_id, target_type, ticket_id, note["version"])
+            ctx.wrote(source_type, source_id, part, "ticket", ticket_id, version)
             return
         except RateLimited:
             # Refused before anything was written; any other failure leaves it uncertain (pending).
-            ctx.save_link(source_type, source_id, target_type, ticket_id, "")
+            ctx.unwritten(source_type, source_id, part)
             raise
-        ctx.save_link(source_type, source_id, target_type, ticket_id, note["version"])
+        ctx.wrote(source_type, source_id, part, "ticket", ticket_id, version)
         ctx.record(
             "note.posted",
             f"Internal note on ticket {ticket_id} for {source_type} {source_id}.",

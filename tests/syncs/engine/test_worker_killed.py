@@ -29,6 +29,7 @@ class QuickFlow(Flow):
     source_provider = "freshbooks"
     target_provider = "zendesk"
     listens_to = frozenset({"thing.update"})
+    source_record_type, target_record_type = "thing", "widget"
 
     def fetch(self, ctx, ref):
         return {"id": ref.id, "name": "Thing"}

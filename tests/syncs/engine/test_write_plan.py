@@ -1,0 +1,114 @@
+"""A source record that becomes several target records: parts written in order, each once, resumed after a crash."""
+
+import pytest
+from django.utils import timezone
+from django_scopes import scope, scopes_disabled
+
+from connections.models import Integration
+from connections.providers.errors import Retryable
+from connections.registry import FLOWS
+from syncs import engine
+from syncs.flows.base import Flow, Mapped, Plan, SourceRef
+from syncs.models import InboundEvent, RecordLink, SyncJob, WriteLedger
+from tests.factories import ConnectionFactory, TenantFactory
+
+pytestmark = pytest.mark.django_db
+
+
+class TwoParts(Flow):
+    """An invoice becomes its client's account, then a deal that points at it (Salesforce's shape)."""
+
+    slug = "test_two_parts"
+    name = "two-part test flow"
+    source_provider = "freshbooks"
+    target_provider = "zendesk"
+    listens_to = frozenset({"invoice.update"})
+    source_record_type, target_record_type = "client", "account"
+
+    def __init__(self):
+        self.writes, self.fail_on, self.amount = [], set(), 100
+
+    def fetch(self, ctx, ref):
+        return {"id": ref.id, "client": "c1", "amount": self.amount}
+
+    def map(self, ctx, record):
+        account = Mapped("account", {"name": "Acme"}, source=SourceRef("client", record["client"]))
+        deal = Mapped("deal", {"amount": record["amount"], "account": "c1"})
+        return Plan([account, deal], summary="Acme and its deal")
+
+    def write(self, ctx, mapped, target_id):
+        if mapped.part in self.fail_on:
+            self.fail_on.discard(mapped.part)
+            raise Retryable("the connection dropped")
+        self.writes.append(mapped.part)
+        return f"{mapped.part}-1"
+
+
+@pytest.fixture
+def two_parts(monkeypatch):
+    flow = TwoParts()
+    monkeypatch.setattr(f"{__name__}.FLOW", flow, raising=False)
+    monkeypatch.setitem(FLOWS, TwoParts.slug, f"{__name__}.FLOW")
+    tenant = TenantFactory()
+    with scopes_disabled():
+        source = ConnectionFactory(tenant=tenant, provider="freshbooks", addresses={"account_id": "A1"})
+        target = ConnectionFactory(tenant=tenant, provider="zendesk", addresses={"subdomain": "x"})
+        integration = Integration.objects.create(
+            tenant=tenant, kind=TwoParts.slug, source=source, target=target, enabled=True
+        )
+    with scope(tenant=tenant):
+        yield flow, integration
+
+
+def run_event(integration, key):
+    event = InboundEvent.objects.create(
+        tenant=integration.tenant,
+        connection=integration.source,
+        provider="freshbooks",
+        event_name="invoice.update",
+        object_type="invoice",
+        object_id="9",
+        dedupe_key=key,
+    )
+    [job] = engine.jobs_for_event(event, wake=False)
+    engine.run(job.pk)
+    job.refresh_from_db()
+    return job
+
+
+def test_parts_are_written_in_order_and_the_account_part_is_the_clients_identity(two_parts):
+    flow, integration = two_parts
+    job = run_event(integration, "a")
+    assert job.status == SyncJob.Status.SUCCEEDED
+    assert flow.writes == ["account", "deal"]
+    assert [p["outcome"] for p in job.result["parts"]] == ["created", "created"]
+    link = RecordLink.objects.get(integration=integration)
+    assert (link.source_type, link.source_id, link.target_id) == ("client", "c1", "account-1")
+    rows = {(r.source_type, r.source_id, r.part): r.state for r in WriteLedger.objects.filter(integration=integration)}
+    assert rows == {("client", "c1", "account"): "written", ("invoice", "9", "deal"): "written"}
+
+
+def test_a_crash_between_the_parts_resumes_at_the_part_that_failed(two_parts):
+    flow, integration = two_parts
+    flow.fail_on = {"deal"}
+    job = run_event(integration, "a")
+    assert job.status == SyncJob.Status.PENDING and flow.writes == ["account"]
+    assert WriteLedger.objects.get(part="deal").state == WriteLedger.State.PENDING
+
+    SyncJob.objects.filter(pk=job.pk).update(next_attempt_at=timezone.now())
+    engine.run(job.pk)
+    job.refresh_from_db()
+    assert job.status == SyncJob.Status.SUCCEEDED
+    assert flow.writes == ["account", "deal"], "the account was not written again"
+    assert [p["outcome"] for p in job.result["parts"]] == ["unchanged", "created"]
+
+
+def test_an_unchanged_plan_writes_nothing_and_a_changed_part_alone_is_written(two_parts):
+    flow, integration = two_parts
+    run_event(integration, "a")
+    again = run_event(integration, "b")
+    assert again.result["outcome"] == "unchanged" and flow.writes == ["account", "deal"]
+    flow.amount = 250
+    changed = run_event(integration, "c")
+    assert flow.writes == ["account", "deal", "deal"]
+    assert [p["outcome"] for p in changed.result["parts"]] == ["unchanged", "updated"]
