@@ -54,6 +54,8 @@ LAYERS = (
             "connections.providers.receivers",
             "connections.providers.session",
             "connections.credentials.tokens",
+            "connections.credentials.token_endpoint",
+            "connections.credentials.client_credentials",
             "connections.credentials.oauth",
             "connections.sandbox",
             "connections.sandbox.*",

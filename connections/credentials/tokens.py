@@ -1,4 +1,8 @@
-"""Token lifecycle: refresh before expiry, once on a 401, daily for rotating refresh tokens; never twice.
+"""Token lifecycle: renew before expiry, once on a 401, daily for rotating refresh tokens; never twice.
+
+Renewal follows the provider's auth kind: the refresh-token grant for OAuth connections, a new token minted
+from the stored client credentials for server-to-server ones (`client_credentials`), whose tokens carry no
+expiry and are renewed when the provider says 401.
 
 Many providers' refresh tokens work once and rotate: two workers refreshing the same connection at
 the same moment would leave one of them holding a dead token and the connection broken. So a refresh takes
@@ -8,10 +12,8 @@ re-reads it, skips when a sibling already refreshed, and saves the new pair in t
 """
 
 import logging
-import time
 from datetime import timedelta
 
-import requests
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -19,9 +21,11 @@ from django_scopes import scope, scopes_disabled
 
 import audit
 from connections import registry
+from connections.credentials import client_credentials
+from connections.credentials.token_endpoint import InvalidGrant, post
 from connections.models import Connection
+from connections.providers.base import AuthKind
 from connections.providers.errors import AuthExpired, Retryable
-from connections.providers.session import session
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +41,8 @@ def access_token_for(connection: Connection) -> str | None:
             f"{connection.provider_name} needs to be reconnected before it can be used.", provider=connection.provider
         )
     if not connection.access_token:
+        if kind_of(connection) == AuthKind.CLIENT_CREDENTIALS and connection.client_secret:
+            return refresh(connection, reason="no token yet")
         return None
     expires = connection.access_expires_at
     if expires is not None and expires - margin() <= timezone.now() and connection.refresh_token:
@@ -60,12 +66,11 @@ def refresh(connection: Connection, *, stale_access_token: str | None = None, re
             return locked.access_token
         used_refresh_token = locked.refresh_token
         try:
-            if not used_refresh_token:
-                raise InvalidGrant("there is no refresh token")
-            tokens = request_refresh(locked)
+            tokens, learnt = renew(locked)
         except InvalidGrant as exc:
             error_text = str(exc)
         else:
+            locked.addresses = {**locked.addresses, **learnt}
             locked.access_token = tokens.access_token
             locked.refresh_token = tokens.refresh_token or locked.refresh_token
             locked.access_expires_at = tokens.access_expires_at
@@ -80,6 +85,7 @@ def refresh(connection: Connection, *, stale_access_token: str | None = None, re
                     "access_expires_at",
                     "refresh_expires_at",
                     "tokens_refreshed_at",
+                    "addresses",
                     "status",
                     "updated_at",
                 ]
@@ -103,8 +109,24 @@ def refresh(connection: Connection, *, stale_access_token: str | None = None, re
     raise error
 
 
-class InvalidGrant(Exception):
-    """The provider refused the refresh token: it was revoked, expired or already used."""
+def kind_of(connection: Connection) -> str:
+    """How this connection authenticates: what it was connected with, else its provider's first auth kind."""
+    chosen = connection.settings.get("auth")
+    if chosen:
+        return chosen
+    provider = registry.find_provider(connection.provider)
+    return provider.auth_kinds[0] if provider and provider.auth_kinds else AuthKind.OAUTH2_USER
+
+
+def renew(connection: Connection):
+    """(new tokens, addresses learnt) by the connection's auth kind; raises InvalidGrant when impossible."""
+    if kind_of(connection) == AuthKind.CLIENT_CREDENTIALS:
+        if not connection.client_secret:
+            raise InvalidGrant("there are no client credentials")
+        return client_credentials.mint(connection)
+    if not connection.refresh_token:
+        raise InvalidGrant("there is no refresh token")
+    return request_refresh(connection), {}
 
 
 def due(connection: Connection) -> bool:
@@ -118,50 +140,14 @@ def copy_tokens(source: Connection, target: Connection) -> None:
 
 
 def request_refresh(connection: Connection):
-    """POST the refresh grant to the provider's token endpoint (the only call outside providers.http)."""
+    """POST the refresh grant to the provider's token endpoint."""
     backend = registry.part(connection.provider, "auth")
     instance = backend(strategy=None)
     params = instance.refresh_params(connection)
-    url = instance.refresh_url(connection)
     as_json = backend.ACCESS_TOKEN_PAYLOAD == "json"  # noqa: S105 - a body encoding, not a secret
     payload = {"json": params} if as_json else {"data": params}
-    started = time.monotonic()
-    try:
-        response = session().post(
-            url,
-            headers={"Accept": "application/json"},
-            timeout=(settings.PROVIDER_CONNECT_TIMEOUT, settings.PROVIDER_READ_TIMEOUT),
-            allow_redirects=False,
-            **payload,
-        )
-    except requests.RequestException as exc:
-        raise Retryable(f"Token refresh could not reach {connection.provider_name}: {type(exc).__name__}.") from None
-    duration_ms = int((time.monotonic() - started) * 1000)
-    try:
-        body = response.json()
-    except ValueError:
-        body = {}
-    audit.record(
-        "api.call",
-        tenant=connection.tenant,
-        connection=connection,
-        level="info" if response.ok else "warning",
-        message=f"POST token refresh: HTTP {response.status_code} in {duration_ms} ms",
-        data={
-            "method": "POST",
-            "url": url,
-            "status": response.status_code,
-            "request_body": params,
-            "response_body": body,
-        },
-    )
-    if response.ok and isinstance(body, dict) and body.get("access_token"):
-        return instance.token_expiry(body)
-    error = body.get("error") if isinstance(body, dict) else None
-    description = body.get("error_description", "") if isinstance(body, dict) else ""
-    if error in ("invalid_grant", "invalid_token", "unauthorized_client") or response.status_code in (400, 401):
-        raise InvalidGrant(f"{error or 'HTTP ' + str(response.status_code)}: {description}".strip(": "))
-    raise Retryable(f"Token refresh failed: HTTP {response.status_code} {error or ''}".strip())
+    body = post(connection, instance.refresh_url(connection), what="token refresh", **payload)
+    return instance.token_expiry(body)
 
 
 def mark_needs_reauth(connection: Connection, why: str) -> AuthExpired:

@@ -103,6 +103,32 @@ class Provider:
             values[key] = value
         return self.host_template(name).format(**values)
 
+    def match_base_url(self, url, prefer: str | None = None) -> tuple[str, dict] | None:
+        """(host name, placeholder values) when `url` is exactly one of this provider's base URLs, else None.
+
+        For addresses a provider announces at run time (Salesforce's `instance_url`, Zoho's `api_domain`):
+        only a URL of a declared form, with each placeholder one valid label, is ever called. `prefer` is
+        tried first, since in the sandbox several hosts share one address.
+        """
+        if not isinstance(url, str):
+            return None
+        url = url.rstrip("/")
+        names = [host.name for host in self.hosts]
+        if prefer in names:
+            names.remove(prefer)
+            names.insert(0, prefer)
+        for name in names:
+            template = self.host_template(name)
+            pattern = re.escape(template)
+            for placeholder in self.host(name).placeholders:
+                pattern = pattern.replace(
+                    re.escape("{" + placeholder + "}"), f"(?P<{placeholder}>{_HOST_VALUE.pattern})"
+                )
+            found = re.fullmatch(pattern, url, flags=re.IGNORECASE)
+            if found:
+                return name, {key: value.lower() for key, value in found.groupdict().items()}
+        return None
+
     def validate_addresses(self, addresses: dict, *, require: bool = False) -> None:
         if not isinstance(addresses, dict):
             raise ValidationError({"addresses": "Addresses must be a JSON object."})

@@ -53,3 +53,17 @@ class Invalid(Permanent):
 
 class UnsafeHost(Permanent):
     """A base URL built from connection data fell outside the provider's allowlist."""
+
+
+class SetupMissing(Permanent):
+    """Something the customer must create or grant at the provider (a custom field, a permission); the
+    message names it and says where, and retrying before they do is pointless."""
+
+
+class SeveralRecords(Conflict):
+    """The provider holds several records where one was expected (an external id on two Accounts): a person
+    decides; nothing is guessed."""
+
+    def __init__(self, message: str, *, records: list | None = None, **kwargs):
+        super().__init__(message, **kwargs)
+        self.records = records or []

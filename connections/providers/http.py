@@ -223,8 +223,17 @@ def retry_after(response: requests.Response) -> float | None:
 
 
 def remember_rate_limit(connection, response: requests.Response) -> None:
-    """Keep the provider's last word on our budget, for the engine's rate limiter."""
+    """Keep the provider's last word on our budget, for the engine's rate limiter (a provider's client may
+    read its own header: `rate_limit_of`)."""
     headers = response.headers
+    own = getattr(hooks(connection.provider), "rate_limit_of", None)
+    if own is not None:
+        found = own(headers)
+        if found is not None:
+            cache.set(
+                f"ratelimit:{connection.uuid}", {**found, "at": time.time()}, timeout=found.get("window_seconds", 300)
+            )
+        return
     limit = headers.get("x-rate-limit") or headers.get("ratelimit-limit") or headers.get("X-RateLimit-Limit")
     remaining = headers.get("x-rate-limit-remaining") or headers.get("ratelimit-remaining")
     remaining = remaining or headers.get("X-RateLimit-Remaining")

@@ -33,8 +33,30 @@ def pause(connection: Connection, seconds: float) -> None:
     cache.set(f"paused:{connection.uuid}", until, timeout=int(seconds) + 5)
 
 
+# How long to wait when the provider's own figure says our share of its allocation is spent.
+RESERVE_WAIT_SECONDS = 900
+
+
+def reserve_wait(connection: Connection) -> float:
+    """0, or seconds to wait when the provider's last answer said less than the reserve is left.
+
+    Some allocations are the whole account's, shared with its other integrations (Salesforce's daily API
+    requests): we use at most `SYNC_RATE_BUDGET_FRACTION` of them and leave the rest to everyone else.
+    """
+    known = cache.get(f"ratelimit:{connection.uuid}") or {}
+    try:
+        limit, remaining = int(known["limit"]), int(known["remaining"])
+    except (KeyError, TypeError, ValueError):
+        return 0.0
+    reserve = limit * (1 - settings.SYNC_RATE_BUDGET_FRACTION)
+    return float(RESERVE_WAIT_SECONDS) if known.get("window_seconds") and remaining <= reserve else 0.0
+
+
 def take_budget(connection: Connection) -> float:
     """Proactive rate limit (fixed window in the shared cache): 0 to go on, else seconds to wait."""
+    reserved = reserve_wait(connection)
+    if reserved:
+        return reserved
     limits = registry.provider(connection.provider).rate_limits
     if not limits:
         return 0.0

@@ -1,0 +1,63 @@
+"""Client-credentials connections: a token minted from the consumer key and secret, minted again when it lapses.
+
+Server-to-server providers (Salesforce, Zuora) issue no refresh token, so renewing is asking again with the
+credentials the connection keeps (the key in `settings["client_id"]`, the secret encrypted). A provider's
+`auth.py` subclasses `ClientCredentialsGrant` with its token path and host and, where the token answer says
+where the account lives (Salesforce's `instance_url`), `addresses_from()`, which checks that address against
+the provider's declared hosts before anything is called there. `connections.credentials.tokens` mints under
+the connection's row lock, like a refresh; the connect form mints once before saving anything.
+"""
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from connections import registry
+from connections.credentials import token_endpoint
+from connections.credentials.oauth import TokenSet
+from connections.providers.errors import UnsafeHost
+
+
+class ClientCredentialsGrant:
+    token_path = "/oauth2/token"  # noqa: S105 - a path, not a secret
+    # "form": client_id and client_secret in the body; "basic": HTTP Basic (RFC 6749 2.3.1).
+    send_credentials = "form"
+
+    def host_for(self, connection) -> str:
+        return "api"
+
+    def token_url(self, connection) -> str:
+        provider = registry.provider(connection.provider)
+        try:
+            return provider.base_url(self.host_for(connection), connection.addresses) + self.token_path
+        except (ValueError, LookupError) as exc:
+            raise UnsafeHost(str(exc), provider=connection.provider) from None
+
+    def params(self, connection) -> dict:
+        return {"grant_type": "client_credentials"}
+
+    def addresses_from(self, connection, body: dict) -> dict:
+        """Addresses the token answer teaches (checked against the provider's hosts); {} when none."""
+        return {}
+
+    def token_set(self, body: dict) -> TokenSet:
+        expires_in = body.get("expires_in")
+        expires = timezone.now() + timedelta(seconds=int(expires_in)) if expires_in else None
+        return TokenSet(access_token=body["access_token"], refresh_token=None, access_expires_at=expires)
+
+
+def grant_of(connection) -> ClientCredentialsGrant:
+    return registry.part(connection.provider, "auth")
+
+
+def mint(connection) -> tuple[TokenSet, dict]:
+    """(the new token, the addresses its answer teaches); raises InvalidGrant, Retryable or UnsafeHost."""
+    grant = grant_of(connection)
+    client_id, client_secret = connection.settings.get("client_id", ""), connection.client_secret or ""
+    data, auth = grant.params(connection), None
+    if grant.send_credentials == "basic":
+        auth = (client_id, client_secret)
+    else:
+        data = {**data, "client_id": client_id, "client_secret": client_secret}
+    body = token_endpoint.post(connection, grant.token_url(connection), what="token request", data=data, auth=auth)
+    return grant.token_set(body), grant.addresses_from(connection, body)

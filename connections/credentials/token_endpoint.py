@@ -1,0 +1,68 @@
+"""The token endpoint: the one call outside `providers.http`, shared by refresh grants and client credentials.
+
+It is not an API call as the connection (no bearer token, no 401 retry), so it has its own path: a timeout,
+no redirects, an audit event with the bodies redacted, and the answer turned into a token body or one of two
+errors: the provider refused (`InvalidGrant`: renewal is impossible until a person acts) or it could not be
+asked now (`Retryable`).
+"""
+
+import time
+
+import requests
+from django.conf import settings
+
+import audit
+from connections.providers.errors import Retryable
+from connections.providers.session import session
+
+REFUSALS = ("invalid_grant", "invalid_client", "invalid_token", "unauthorized_client", "unsupported_grant_type")
+
+
+class InvalidGrant(Exception):
+    """The provider refused the grant: a refresh token revoked, expired or used, or client credentials it no
+    longer accepts."""
+
+
+def post(connection, url: str, *, what: str, data=None, json=None, auth=None) -> dict:
+    """POST a grant; returns the token answer (a dict holding `access_token`)."""
+    started = time.monotonic()
+    try:
+        response = session().post(
+            url,
+            headers={"Accept": "application/json"},
+            timeout=(settings.PROVIDER_CONNECT_TIMEOUT, settings.PROVIDER_READ_TIMEOUT),
+            allow_redirects=False,
+            data=data,
+            json=json,
+            auth=auth,
+        )
+    except requests.RequestException as exc:
+        raise Retryable(
+            f"{what.capitalize()} could not reach {connection.provider_name}: {type(exc).__name__}."
+        ) from None
+    duration_ms = int((time.monotonic() - started) * 1000)
+    try:
+        body = response.json()
+    except ValueError:
+        body = {}
+    audit.record(
+        "api.call",
+        tenant=connection.tenant,
+        connection=connection if connection.pk else None,
+        level="info" if response.ok else "warning",
+        message=f"POST {what}: HTTP {response.status_code} in {duration_ms} ms",
+        data={
+            "method": "POST",
+            "url": url,
+            "status": response.status_code,
+            "request_body": data if data is not None else json,
+            "response_body": body,
+        },
+    )
+    if response.ok and isinstance(body, dict) and body.get("access_token"):
+        return body
+    error = body.get("error") if isinstance(body, dict) else None
+    description = body.get("error_description", "") if isinstance(body, dict) else ""
+    if error in REFUSALS or response.status_code in (400, 401):
+        raise InvalidGrant(f"{error or 'HTTP ' + str(response.status_code)}: {description}".strip(": "))
+    raise Retryable(f"{what.capitalize()} failed: HTTP {response.status_code} {error or ''}".strip())
