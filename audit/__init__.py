@@ -46,6 +46,8 @@ def record(
 
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
+    if connection is not None and connection.pk is None:
+        connection = None  # a connection being tried before it is saved (a connect form's first token)
     if job is None:
         running = _current_job.get()
         job = running if running is not None and running.tenant_id == tenant.pk else None

@@ -25,7 +25,7 @@ class ProviderSpec:
 
     package: str
     provider: str = "PROVIDER"  # the declarative Provider in the package's __init__.py
-    auth: str | None = "auth.Backend"  # social-auth backend of an OAuth provider
+    auth: str | None = "auth.Backend"  # social-auth backend (OAuth) or client-credentials grant
     client: str | None = "client"  # ping, revoke and the provider's answers' quirks
     webhooks: str | None = "webhooks.RECEIVER"  # verify and parse deliveries
     subscriptions: str | None = "subscriptions"  # register, renew, describe and remove webhooks at the provider
@@ -70,12 +70,10 @@ PROVIDERS: dict[str, ProviderSpec] = {
     "zendesk": ProviderSpec("connections.providers.zendesk"),
     "salesforce": ProviderSpec(
         "connections.providers.salesforce",
-        auth=None,
-        client=None,
+        auth="auth.GRANT",
         webhooks=None,
         subscriptions=None,
         mirror=None,
-        connect=None,
         emulator=None,
         seed=None,
     ),

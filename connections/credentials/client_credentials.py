@@ -15,7 +15,9 @@ from django.utils import timezone
 from connections import registry
 from connections.credentials import token_endpoint
 from connections.credentials.oauth import TokenSet
-from connections.providers.errors import UnsafeHost
+from connections.credentials.token_endpoint import InvalidGrant
+from connections.models import Connection
+from connections.providers.errors import ProviderError, UnsafeHost
 
 
 class ClientCredentialsGrant:
@@ -61,3 +63,39 @@ def mint(connection) -> tuple[TokenSet, dict]:
         data = {**data, "client_id": client_id, "client_secret": client_secret}
     body = token_endpoint.post(connection, grant.token_url(connection), what="token request", data=data, auth=auth)
     return grant.token_set(body), grant.addresses_from(connection, body)
+
+
+def try_credentials(tenant, provider, label: str, fields: dict, existing=None):
+    """(the saved connection, a warning or "") when a token is issued and the API answers; (None, why) else.
+
+    Nothing is stored before both work: the trial connection lives in memory until then, and a reconnect
+    replaces the existing connection's credentials only with ones that were just proven.
+    """
+    trial = Connection(tenant=tenant, provider=provider.slug, label=label, **fields)
+    try:
+        token, learnt = mint(trial)
+    except InvalidGrant as exc:
+        return None, (
+            f"{provider.name} refused these credentials ({exc}). Check the consumer key and secret, that the "
+            "client credentials flow is enabled and that a Run As user is set. Nothing was saved."
+        )
+    except ProviderError as exc:
+        return None, f"{provider.name} could not issue a token: {exc.message} Nothing was saved."
+    trial.access_token, trial.access_expires_at = token.access_token, token.access_expires_at
+    trial.addresses = {**trial.addresses, **learnt}
+    try:
+        ok, message = registry.part(provider.slug, "client").ping(trial)
+    except ProviderError as exc:
+        return None, f"{provider.name} issued a token, but its API refused it: {exc.message} Nothing was saved."
+    connection = existing or trial
+    if existing is not None:
+        for name in ("label", "addresses", "client_secret", "access_token", "access_expires_at"):
+            setattr(existing, name, getattr(trial, name))
+        existing.settings = {**existing.settings, **trial.settings}
+    now = timezone.now()
+    connection.status, connection.last_error = Connection.Status.ACTIVE, ""
+    connection.tokens_refreshed_at = connection.last_ping_at = now
+    connection.last_ping_ok = ok
+    connection.settings = {**connection.settings, "last_ping_message": message}
+    connection.save()
+    return connection, "" if ok else message

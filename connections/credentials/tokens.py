@@ -56,6 +56,10 @@ def refresh(connection: Connection, *, stale_access_token: str | None = None, re
     `stale_access_token` is the token a caller saw fail: if the row already holds another one, a sibling has
     refreshed in the meantime and that one is returned without calling the provider.
     """
+    if connection.pk is None:
+        raise AuthExpired(
+            f"{connection.provider_name} refused the token it had just issued.", provider=connection.provider
+        )
     with transaction.atomic():
         locked = Connection.objects.select_for_update(of=("self",)).get(pk=connection.pk)
         if stale_access_token is not None and locked.access_token != stale_access_token:

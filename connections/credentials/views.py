@@ -1,4 +1,5 @@
-"""Connection pages: connect (OAuth or a legacy API token), choose an account, test, reconnect, disconnect.
+"""Connection pages: connect (OAuth, client credentials or a legacy API token), choose an account, test,
+reconnect, disconnect.
 
 Views stay short; what they do (connect, ping, disconnect) is plain functions the API and tests share.
 """
@@ -18,8 +19,10 @@ from social_django.utils import load_backend, load_strategy
 import audit
 from connections import registry
 from connections.accounts.signup import verified_email_required
+from connections.credentials import client_credentials
 from connections.credentials.oauth import INTENT_KEY, save_intent
 from connections.models import Connection
+from connections.providers.base import AuthKind
 from connections.providers.errors import ProviderError
 from connections.providers.forms import ConnectForm
 from connections.tenancy import get_object_for_tenant, tenant_required
@@ -39,11 +42,17 @@ def oauth_redirect_uri(provider: str) -> str:
 def connect(request, provider):
     """Ask what the provider needs before its consent page, then send the customer there."""
     spec = registry.find_provider(provider)
-    if spec is None or not spec.uses_oauth:
+    if spec is None:
         return render(request, "404.html", status=404)
     reconnect = request.GET.get("reconnect") or request.POST.get("reconnect")
     existing = get_object_for_tenant(Connection, request.tenant, uuid=reconnect) if reconnect else None
+    if existing is not None and existing.provider != provider:
+        return render(request, "404.html", status=404)
     forms = connect_forms(provider)
+    if AuthKind.CLIENT_CREDENTIALS in spec.auth_kinds and getattr(forms, "CREDENTIALS_FORM", None):
+        return connect_with_credentials(request, spec, forms.CREDENTIALS_FORM, existing)
+    if not spec.uses_oauth:
+        return render(request, "404.html", status=404)
     form_class = getattr(forms, "CONNECT_FORM", ConnectForm)
     initial = {"label": existing.label if existing else spec.name, **(existing.addresses if existing else {})}
     form = form_class(request.POST or None, initial=initial)
@@ -68,6 +77,46 @@ def connect(request, provider):
             "reconnecting": existing,
             "token_method": getattr(getattr(forms, "TOKEN_FORM", None), "method", ""),
         },
+    )
+
+
+def connect_with_credentials(request, spec, form_class, existing):
+    """A client-credentials provider: mint a token with what was typed and ping; save only what works."""
+    initial = {"label": existing.label if existing else spec.name}
+    form = form_class(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        connection, problem = client_credentials.try_credentials(
+            request.tenant, spec, form.cleaned_data["label"], form.connection_fields(), existing
+        )
+        if connection is None:
+            form.add_error(None, problem)
+            audit.record(
+                "connection.connect_failed",
+                tenant=request.tenant,
+                actor=request.user,
+                level="warning",
+                message=f"{request.user.email} could not connect {spec.name} ({form.describe()}): {problem}",
+            )
+        else:
+            reconnected = existing is not None
+            audit.record(
+                "connection.reconnected" if reconnected else "connection.connected",
+                tenant=request.tenant,
+                connection=connection,
+                actor=request.user,
+                message=f"{request.user.email} {'re' if reconnected else ''}connected {spec.name} "
+                f"({form.describe()}) with {form.method}.",
+                data={"addresses": connection.addresses},
+            )
+            if problem:
+                messages.warning(request, problem)
+            else:
+                messages.success(request, f"{spec.name} is connected: a token was issued and the API answered.")
+            return redirect("connection-detail", uuid=connection.uuid)
+    return render(
+        request,
+        "connections/connect_credentials.html",
+        {"provider": spec, "form": form, "reconnecting": existing},
     )
 
 

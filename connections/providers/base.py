@@ -103,12 +103,13 @@ class Provider:
             values[key] = value
         return self.host_template(name).format(**values)
 
-    def match_base_url(self, url, prefer: str | None = None) -> tuple[str, dict] | None:
+    def match_base_url(self, url, prefer: str | None = None, *, published: bool = False) -> tuple[str, dict] | None:
         """(host name, placeholder values) when `url` is exactly one of this provider's base URLs, else None.
 
         For addresses a provider announces at run time (Salesforce's `instance_url`, Zoho's `api_domain`):
         only a URL of a declared form, with each placeholder one valid label, is ever called. `prefer` is
-        tried first, since in the sandbox several hosts share one address.
+        tried first, since in the sandbox several hosts share one address. `published` matches the real
+        provider's forms whatever the settings point at (what a person types is a real address).
         """
         if not isinstance(url, str):
             return None
@@ -118,7 +119,7 @@ class Provider:
             names.remove(prefer)
             names.insert(0, prefer)
         for name in names:
-            template = self.host_template(name)
+            template = self.host(name).template if published else self.host_template(name)
             pattern = re.escape(template)
             for placeholder in self.host(name).placeholders:
                 pattern = pattern.replace(

@@ -3,6 +3,8 @@
 `CONNECT_FORM` is asked before an OAuth consent page (its fields named like the provider's address fields
 become the connection's addresses). `TOKEN_FORM`, where a provider has one, connects with credentials typed
 in instead; it says what the connection stores (`connection_fields`) and how to name that in the audit log.
+`CREDENTIALS_FORM` is the connect form of a client-credentials provider: the generic connect view mints a
+token with what was typed, pings, and saves the connection only when both work.
 """
 
 from django import forms
@@ -27,3 +29,13 @@ class TokenForm(ConnectForm):
     def describe(self) -> str:
         """Which account was connected, for the audit log ("acme")."""
         return self.cleaned_data["label"]
+
+
+class CredentialsForm(TokenForm):
+    """A consumer key and secret (and where the account lives): server to server, renewed by minting again."""
+
+    method = "client credentials"
+
+    def connection_fields(self) -> dict:
+        """Also `settings["client_id"]` and the `client_secret`; `settings["auth"]` is "client_credentials"."""
+        raise NotImplementedError
