@@ -1,7 +1,8 @@
 """Polling and backfill: find changes no webhook announced, page by page, without holding them in memory.
 
-Each changed record becomes an InboundEvent (dedupe key: record type, id and its `updated` stamp, so an
-unchanged record is never queued twice) and its jobs, one page per transaction. The watermark moves to the
+Each changed record becomes an InboundEvent (dedupe key: the integration, record type, id and its `updated`
+stamp, so an unchanged record is never queued twice for one integration, and a second integration on the
+same source still gets every record) and its job, one page per transaction. The watermark moves to the
 poll's start only after the last page, so a crash mid-way re-reads pages rather than skipping any.
 Sources that filter by day make consecutive windows overlap; dedupe absorbs that.
 A backfill is the same walk without a watermark, with its progress kept on the integration.
@@ -85,14 +86,14 @@ def store_change(integration: Integration, source: str, record_type: str, record
                 event_name=f"{record_type}.update",
                 object_type=record_type,
                 object_id=record_id,
-                dedupe_key=f"{source}:{record_type}:{record_id}:{stamp}",
+                dedupe_key=f"{source}:{integration.pk}:{record_type}:{record_id}:{stamp}",
                 status=InboundEvent.Status.PROCESSED,
                 processed_at=timezone.now(),
                 body=json.dumps({"id": record_id, "updated": stamp}),
             )
     except IntegrityError:
         return
-    engine.jobs_for_event(event, wake=False)
+    engine.jobs_for_event(event, wake=False, only=integration)
 
 
 def wake(integration_pk: int) -> None:

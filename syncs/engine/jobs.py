@@ -50,8 +50,11 @@ TRIGGER_FOR_SOURCE = {
 }
 
 
-def jobs_for_event(event: InboundEvent, *, wake: bool = True) -> list[SyncJob]:
+def jobs_for_event(event: InboundEvent, *, wake: bool = True, only=None) -> list[SyncJob]:
     """A job per enabled integration whose flow listens to this event, unless one is already waiting.
+
+    `only`: the integration whose poll or backfill found the change; each integration on a source walks it
+    for itself, so a second flow enabled on the same connection still sees every record.
 
     Flows listen on their source (`listens_to`) and, for the way back, on their target (`target_listens_to`:
     a new target record checked against the source's customers, a new ticket that gets a billing note).
@@ -62,6 +65,8 @@ def jobs_for_event(event: InboundEvent, *, wake: bool = True) -> list[SyncJob]:
     integrations = Integration.objects.filter(tenant=event.tenant, enabled=True).filter(
         Q(source=event.connection) | Q(target=event.connection)
     )
+    if only is not None:
+        integrations = integrations.filter(pk=only.pk)
     for integration in integrations:
         flow = integration.flow
         if flow is None:

@@ -5,10 +5,19 @@ from unittest import mock
 from django_scopes import scopes_disabled
 
 from audit.models import AuditEvent
+from connections.models import Integration
 from connections.sandbox.oauth import Grant
 from syncs import engine, polling
 from syncs.models import InboundEvent, RecordLink, SyncJob
-from tests.helpers.sandboxes import ACCOUNT, drain, event_for, new_client, organizations, zendesk_writes
+from tests.helpers.sandboxes import (
+    ACCOUNT,
+    drain,
+    event_for,
+    new_client,
+    organizations,
+    zendesk_connection,
+    zendesk_writes,
+)
 from tests.syncs.sample_flow import FLOW
 
 
@@ -272,3 +281,22 @@ def test_run_sweeper_sweeps_once(db):
     from django.core.management import call_command
 
     call_command("run_sweeper", once=True, stdout=StringIO())
+
+
+def test_a_second_integration_on_the_same_source_backfills_every_record(setup, sandbox, clock):
+    """Enabled one after the other on one FreshBooks connection, both flows end with every client."""
+    for n in range(3):
+        new_client(sandbox, f"Client {n}")
+    assert polling.run(setup, backfill=True) == 3
+    engine.run_due(setup.pk)
+    second_target = zendesk_connection(sandbox, setup.tenant, subdomain="second")
+    second = Integration.objects.create(
+        tenant=setup.tenant, kind=setup.kind, source=setup.source, target=second_target, enabled=True
+    )
+    assert polling.run(second, backfill=True) == 3
+    engine.run_due(second.pk)
+    for integration, subdomain in ((setup, "acme"), (second, "second")):
+        assert RecordLink.objects.filter(integration=integration).count() == 3
+        names = {o.name for o in sandbox["zendesk"].account(subdomain).organizations.values()}
+        assert {"Client 0", "Client 1", "Client 2"} <= names
+    assert SyncJob.objects.filter(integration=setup).count() == 3, "the second backfill queued nothing for the first"
