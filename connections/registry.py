@@ -73,7 +73,6 @@ PROVIDERS: dict[str, ProviderSpec] = {
         auth="auth.GRANT",
         webhooks=None,
         subscriptions=None,
-        mirror=None,
         emulator=None,
         seed=None,
     ),
@@ -81,6 +80,7 @@ PROVIDERS: dict[str, ProviderSpec] = {
 
 FLOWS: dict[str, str] = {
     "freshbooks_zendesk": "syncs.flows.freshbooks_zendesk.FLOW",
+    "freshbooks_salesforce": "syncs.flows.freshbooks_salesforce.FLOW",
 }
 
 

@@ -82,11 +82,12 @@ class Skip(Exception):
 
 @dataclass(frozen=True)
 class OptionField:
-    """One option of a flow as the integration page shows it: a checkbox, a number in a range, or a choice."""
+    """One option of a flow as the integration page shows it: a checkbox, a number in a range, a choice, or a
+    short text (a stage name of the customer's own)."""
 
     name: str
     label: str
-    kind: str  # "bool", "int", "float" or "choice"
+    kind: str  # "bool", "int", "float", "choice" or "text"
     choices: tuple[str, ...] = ()
     low: float | None = None
     high: float | None = None
@@ -97,6 +98,10 @@ class OptionField:
             if from_form:
                 return raw is not None, None
             return (raw, None) if isinstance(raw, bool) else (None, f"{self.label}: true or false, please.")
+        if self.kind == "text":
+            if not isinstance(raw, str) or not raw.strip() or len(raw.strip()) > 255:
+                return None, f"{self.label}: up to 255 characters of text, please."
+            return raw.strip(), None
         if self.kind == "choice":
             error = None if raw in self.choices else f"{self.label}: choose one of {', '.join(self.choices)}."
             return raw, error

@@ -8,6 +8,7 @@ lost answer updates the record it created instead of making a second one.
 """
 
 import re
+from datetime import UTC
 from urllib.parse import quote
 
 from django.core.cache import cache
@@ -281,3 +282,18 @@ def stages(connection, *, integration=None) -> list[str]:
         integration=integration,
     )
     return [row.get("ApiName") or row["MasterLabel"] for row in rows]
+
+
+def query_pages(connection, soql: str, *, integration=None):
+    """The pages of a SOQL query one by one (2,000 records each), for walks that must not hold them all."""
+    result = call(connection, "GET", "/query", params={"q": soql}, integration=integration).data
+    yield [strip(record) for record in result.get("records", [])]
+    while not result.get("done", True) and result.get("nextRecordsUrl"):
+        locator = result["nextRecordsUrl"].rsplit("/", 1)[-1]
+        result = call(connection, "GET", f"/query/{quote(locator)}", integration=integration).data
+        yield [strip(record) for record in result.get("records", [])]
+
+
+def soql_datetime(moment) -> str:
+    """A SOQL datetime literal (unquoted, UTC)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
