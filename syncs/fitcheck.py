@@ -1,6 +1,7 @@
 """The fit check: "ping your real systems, and see if we fit", before an integration is enabled.
 
-It loads both sides into the mirror (the source's customers and the target's records), then matches every
+It checks the target's setup (custom fields the flow writes by, where a flow says so), loads both sides into
+the mirror (the source's customers and the target's records), then matches every
 source customer the way the flow would, and reports how each would go: already linked by a person, exact,
 fuzzy (with its score), waiting for a person (uncertain or ambiguous), or without any candidate. It writes
 nothing to either system and opens no review item; a sample of source customers is fetched and mapped to
@@ -15,7 +16,7 @@ from django.utils import timezone
 
 from syncs import mirror, review
 from syncs.engine import Context
-from syncs.flows.base import SourceRef
+from syncs.flows.base import Plan, SourceRef
 from syncs.matching import MatchKind
 from syncs.models import FitCheck, RecordLink, RemoteRecord
 
@@ -73,6 +74,7 @@ def run(check: FitCheck) -> FitCheck:
         )
         report = match_all(check, integration, sources=sources, targets=targets)
         report["samples"] = samples(integration, report["customers"])
+        report["setup"] = setup_problems(integration)
     except Exception as exc:
         FitCheck.objects.filter(pk=check.pk).update(
             status=FitCheck.Status.FAILED, error=f"{type(exc).__name__}: {exc}", finished_at=timezone.now()
@@ -104,7 +106,7 @@ def match_all(check: FitCheck, integration, *, sources: int, targets: int) -> di
         decision = index.match(
             customer.name,
             emails=customer.emails,
-            external_id=None,
+            external_id=customer.remote_id,
             linked_record_id=links.get(customer.remote_id),
         )
         outcome = OUTCOME[decision.kind]
@@ -137,6 +139,12 @@ def match_all(check: FitCheck, integration, *, sources: int, targets: int) -> di
     }
 
 
+def setup_problems(integration) -> list[str]:
+    """What the customer must still set up on the target (a flow's `setup_problems`), in words."""
+    check = getattr(integration.flow, "setup_problems", None)
+    return check(Context(None, integration)) if check else []
+
+
 def samples(integration, customers: list[dict]) -> list[dict]:
     """What the first writes would look like: a few customers fetched and mapped by the flow (reads only)."""
     flow = integration.flow
@@ -156,6 +164,9 @@ def samples(integration, customers: list[dict]) -> list[dict]:
             sample["note"] = f"{type(exc).__name__}: {exc}"
         else:
             if mapped is not None:
-                sample.update(target_type=mapped.target_type, summary=mapped.summary, payload=mapped.payload)
+                plan = Plan.of(mapped)
+                first = plan.parts[0]
+                payload = first.payload if len(plan.parts) == 1 else {p.part: p.payload for p in plan.parts}
+                sample.update(target_type=first.target_type, summary=plan.summary, payload=payload)
         found.append(sample)
     return found
