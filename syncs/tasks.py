@@ -40,7 +40,7 @@ def run_due(integration_pk: int) -> int:
     if tenant is None:
         return 0
     with scope(tenant=tenant):
-        return engine.run_due(integration_pk)
+        return engine.run_batch(integration_pk)
 
 
 def sweep() -> dict:

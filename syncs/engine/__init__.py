@@ -15,10 +15,12 @@ fingerprint the ledger already holds is skipped, so replays and duplicate events
 retry after a crash between two parts resumes at the one that did not land.
 
 Where each part lives: `jobs` (every job is created there), `claims` (leases), `context` (what a flow's steps
-get, with the link and ledger reads and writes), `run` (the steps and the failure rules), `pacing` (backoff, pauses,
-the rate budget), `sweeper`, `replay`. This package's face re-exports what the rest of the code calls.
+get, with the link and ledger reads and writes), `run` (the steps and the failure rules), `batch` (many jobs
+written together, one call per kind of part), `pacing` (backoff, pauses, the rate budget), `sweeper`,
+`replay`. This package's face re-exports what the rest of the code calls.
 """
 
+from syncs.engine.batch import run_batch
 from syncs.engine.claims import claim, settle
 from syncs.engine.context import Context
 from syncs.engine.jobs import (
@@ -53,6 +55,7 @@ __all__ = [
     "replay_matching",
     "retry_later",
     "run",
+    "run_batch",
     "run_claimed",
     "run_due",
     "settle",

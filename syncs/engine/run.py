@@ -10,6 +10,7 @@ parks the job until the connection is reconnected, `Permanent` fails at once wit
 """
 
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -54,8 +55,20 @@ def run(job_pk: int) -> str | None:
 def run_claimed(job: SyncJob) -> str:
     integration = job.integration
     ctx = Context(job, integration)
-    flow = integration.flow
-    if flow is None:
+    blocked = preflight(job, ctx)
+    if blocked:
+        return blocked
+    try:
+        return execute(job, ctx, integration.flow)
+    except Exception as exc:
+        return settle_failure(job, ctx, exc)
+
+
+def preflight(job: SyncJob, ctx: Context) -> str | None:
+    """The job's new status when it cannot run now (no flow, switched off, a connection to reconnect or
+    paused, the target's budget spent); None to go on."""
+    integration = ctx.integration
+    if integration.flow is None:
         settle(
             job,
             SyncJob.Status.FAILED,
@@ -82,8 +95,14 @@ def run_claimed(job: SyncJob) -> str:
     wait = take_budget(integration.target)
     if wait:
         return retry_later(job, ctx, wait, f"pacing calls to {integration.target.label}", count_attempt=False)
+    return None
+
+
+def settle_failure(job: SyncJob, ctx: Context, exc: Exception) -> str:
+    """What a failure means for the job: wait for a person, back off, park, or fail with the reason."""
+    integration = ctx.integration
     try:
-        return execute(job, ctx, flow)
+        raise exc
     except NeedsReview as exc:
         settle(job, SyncJob.Status.WAITING_REVIEW, last_error_type="NeedsReview", last_error_message=str(exc))
         ctx.record("job.waiting_review", str(exc), "warning")
@@ -109,19 +128,37 @@ def run_claimed(job: SyncJob) -> str:
 
 
 def execute(job: SyncJob, ctx: Context, flow) -> str:
+    prepared = prepare(job, ctx, flow)
+    if prepared is None:
+        return job.status
+    record, ref, plan = prepared
+    outcomes = []
+    for part in plan.parts:
+        step = plan_part(job, ctx, flow, record, ref, part)
+        if isinstance(step, dict):
+            outcomes.append(step)
+            continue
+        ctx.writing(step.source.type, step.source.id, part.part, part.target_type, step.target_id, part.fingerprint)
+        outcomes.append(land_part(ctx, step, flow.write(ctx, part, step.target_id)))
+    finish(job, plan, outcomes)
+    return job.status
+
+
+def prepare(job: SyncJob, ctx: Context, flow) -> tuple[dict, SourceRef, Plan] | None:
+    """Fetch and map: (record, ref, plan), or None when the job is settled already (gone, skipped)."""
     ref = SourceRef(job.source_type, job.source_id)
     record = flow.fetch(ctx, ref)
     if record is None:
         settle(job, SyncJob.Status.SUCCEEDED, result={"outcome": "source record not found"})
         ctx.record("job.skipped", f"{ref.type} {ref.id} no longer exists at the source; nothing to write.")
-        return job.status
+        return None
     ctx.record("job.fetched", f"Fetched {ref.type} {ref.id}.", data={"record": record})
     try:
         plan = Plan.of(flow.map(ctx, record))
     except Skip as exc:
         settle(job, SyncJob.Status.SUCCEEDED, result={"outcome": "skipped", "reason": str(exc)})
         ctx.record("job.skipped", str(exc))
-        return job.status
+        return None
     single = len(plan.parts) == 1
     ctx.record(
         "job.mapped",
@@ -131,14 +168,27 @@ def execute(job: SyncJob, ctx: Context, flow) -> str:
             "output": plan.parts[0].payload if single else {part.part: part.payload for part in plan.parts},
         },
     )
-    outcomes = [write_part(job, ctx, flow, record, ref, part) for part in plan.parts]
-    result = dict(outcomes[0]) if single else summed(outcomes)
+    return record, ref, plan
+
+
+def finish(job: SyncJob, plan: Plan, outcomes: list[dict]) -> None:
+    result = dict(outcomes[0]) if len(plan.parts) == 1 else summed(outcomes)
     settle(job, SyncJob.Status.SUCCEEDED, result=result)
-    return job.status
 
 
-def write_part(job: SyncJob, ctx: Context, flow, record: dict, ref: SourceRef, part: Mapped) -> dict:
-    """One part of the plan: skipped when the ledger says the target holds it, else found, written, recorded."""
+@dataclass
+class Write:
+    """A part that must be written: to `target_id` (None: create), for `source`, linked when `identity`."""
+
+    part: Mapped
+    source: SourceRef
+    identity: bool
+    target_id: str | None
+    method: str
+
+
+def plan_part(job: SyncJob, ctx: Context, flow, record: dict, ref: SourceRef, part: Mapped) -> dict | Write:
+    """An outcome when nothing is to be written (unchanged, or a dry run), else the `Write` to make."""
     source = part.source or ref
     identity = part.identity
     if identity is None:
@@ -176,12 +226,18 @@ def write_part(job: SyncJob, ctx: Context, flow, record: dict, ref: SourceRef, p
             "job.dry_run", f"Would {would['action']} {part.target_type} {target_id or ''}".strip() + ".", data=would
         )
         return would
-    ctx.writing(source.type, source.id, part.part, part.target_type, target_id, part.fingerprint)
-    written_id = str(flow.write(ctx, part, target_id))
+    return Write(part, source, identity, target_id, method)
+
+
+def land_part(ctx: Context, step: Write, written_id) -> dict:
+    """After the target answered: the ledger, the link (identity parts) and the timeline."""
+    part, source, written_id = step.part, step.source, str(written_id)
     ctx.wrote(source.type, source.id, part.part, part.target_type, written_id, part.fingerprint)
-    if identity:
-        ctx.save_link(source.type, source.id, part.target_type, written_id, method if target_id else "created")
-    action = "updated" if target_id else "created"
+    if step.identity:
+        ctx.save_link(
+            source.type, source.id, part.target_type, written_id, step.method if step.target_id else "created"
+        )
+    action = "updated" if step.target_id else "created"
     ctx.record(
         "job.written",
         f"{action.capitalize()} {part.target_type} {written_id}.",

@@ -315,6 +315,35 @@ class FreshBooksSalesforce(Flow):
         )
         return NeedsReview(exc.message, review_item=item)
 
+    # Many at once (backfill): sObject Collections, 200 records a call ---------------------------------------
+
+    batch_size = salesforce.COLLECTION_SIZE
+
+    def write_many(self, ctx, writes: list[tuple[Mapped, str | None]]) -> list:
+        """Parts of one kind in as few calls as Collections allow: each record's id, or its own error."""
+        calls: dict[tuple, list[tuple[int, dict]]] = {}
+        for index, (mapped, target_id) in enumerate(writes):
+            ext, fields = mapped.payload["external_id"], dict(mapped.payload["fields"])
+            if mapped.target_type == "Account" and target_id:
+                calls.setdefault(("update", "Account"), []).append(
+                    (index, {"id": target_id, **self.account_update(ctx, ext, fields)})
+                )
+                continue
+            if "Account" in fields:  # a relationship by external id needs its type inside a collection
+                fields["Account"] = {"attributes": {"type": "Account"}, **fields["Account"]}
+            field = salesforce.CLIENT_ID_FIELD if mapped.target_type == "Account" else salesforce.INVOICE_ID_FIELD
+            calls.setdefault(("upsert", mapped.target_type, field), []).append((index, {field: ext, **fields}))
+        answers: list = [None] * len(writes)
+        for key, entries in calls.items():
+            records = [record for _, record in entries]
+            if key[0] == "update":
+                results = salesforce.update_many(ctx.target, key[1], records, integration=ctx.integration)
+            else:
+                results = salesforce.upsert_many(ctx.target, key[1], key[2], records, integration=ctx.integration)
+            for (index, _), result in zip(entries, results, strict=True):
+                answers[index] = result["id"] if result.get("success") else salesforce.record_error(result)
+        return answers
+
     # Polling and backfill -------------------------------------------------------------------------------
 
     def changes(self, ctx, record_type: str, since, page: int) -> tuple[list[dict], bool]:

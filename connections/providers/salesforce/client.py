@@ -297,3 +297,21 @@ def query_pages(connection, soql: str, *, integration=None):
 def soql_datetime(moment) -> str:
     """A SOQL datetime literal (unquoted, UTC)."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def update_many(connection, sobject: str, records: list[dict], *, integration=None) -> list[dict]:
+    """sObject Collections update by Id (`id` in each record), 200 records a call; one result per record."""
+    results = []
+    for start in range(0, len(records), COLLECTION_SIZE):
+        chunk = [{"attributes": {"type": sobject}, **r} for r in records[start : start + COLLECTION_SIZE]]
+        body = {"allOrNone": False, "records": chunk}
+        results += call(connection, "PATCH", "/composite/sobjects", json_body=body, integration=integration).data or []
+    return results
+
+
+def record_error(result: dict):
+    """A collection item's failure (`statusCode`, not `errorCode`) as our error type, in Salesforce's words."""
+    errors = result.get("errors") or [{}]
+    first = errors[0] if isinstance(errors[0], dict) else {}
+    body = [{"errorCode": first.get("statusCode", "UNKNOWN_EXCEPTION"), "message": first.get("message", "")}]
+    return error_in_body(400, body) or Invalid(f"Salesforce refused the record: {first}", provider=PROVIDER.slug)

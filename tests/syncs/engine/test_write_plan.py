@@ -112,3 +112,59 @@ def test_an_unchanged_plan_writes_nothing_and_a_changed_part_alone_is_written(tw
     changed = run_event(integration, "c")
     assert flow.writes == ["account", "deal", "deal"]
     assert [p["outcome"] for p in changed.result["parts"]] == ["unchanged", "updated"]
+
+
+class InBulk(TwoParts):
+    """The same plan, written by a target that takes many records per call."""
+
+    batch_size = 200
+
+    def __init__(self):
+        super().__init__()
+        self.calls = []
+
+    def fetch(self, ctx, ref):
+        return {"id": ref.id, "client": f"c{int(ref.id) % 2}", "amount": int(ref.id)}
+
+    def map(self, ctx, record):
+        account = Mapped("account", {"name": record["client"]}, source=SourceRef("client", record["client"]))
+        return Plan([account, Mapped("deal", {"amount": record["amount"]})])
+
+    def write_many(self, ctx, writes):
+        self.calls.append([mapped.part for mapped, _ in writes])
+        if any(mapped.payload.get("amount") == 3 for mapped, _ in writes):
+            return [
+                Retryable("this one was refused") if m.payload.get("amount") == 3 else f"{m.part}-{i}"
+                for i, (m, _) in enumerate(writes)
+            ]
+        return [f"{mapped.part}-{i}" for i, (mapped, _) in enumerate(writes)]
+
+
+def test_a_batch_writes_each_kind_of_part_in_one_call_and_a_refused_record_retries_alone(monkeypatch):
+    flow = InBulk()
+    monkeypatch.setattr(f"{__name__}.FLOW", flow, raising=False)
+    monkeypatch.setitem(FLOWS, TwoParts.slug, f"{__name__}.FLOW")
+    tenant = TenantFactory()
+    with scopes_disabled():
+        source = ConnectionFactory(tenant=tenant, provider="freshbooks", addresses={"account_id": "A1"})
+        target = ConnectionFactory(tenant=tenant, provider="zendesk", addresses={"subdomain": "x"})
+        integration = Integration.objects.create(
+            tenant=tenant, kind=TwoParts.slug, source=source, target=target, enabled=True
+        )
+    with scope(tenant=tenant):
+        for n in range(1, 6):
+            event = InboundEvent.objects.create(
+                tenant=tenant,
+                connection=source,
+                provider="freshbooks",
+                event_name="invoice.update",
+                object_type="invoice",
+                object_id=str(n),
+                dedupe_key=f"k{n}",
+            )
+            engine.jobs_for_event(event, wake=False)
+        assert engine.run_batch(integration.pk) == 5
+        assert flow.calls == [["account", "account"], ["deal"] * 5], "two clients' Accounts once each, then 5 deals"
+        statuses = dict(SyncJob.objects.values_list("source_id", "status"))
+        assert statuses == {"1": "succeeded", "2": "succeeded", "3": "pending", "4": "succeeded", "5": "succeeded"}
+        assert RecordLink.objects.filter(integration=integration).count() == 2
