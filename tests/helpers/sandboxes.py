@@ -97,3 +97,20 @@ def zendesk_writes(sandbox):
         for e in sandbox["zendesk"].journal.entries(kind="request")
         if e.method in ("POST", "PUT") and "/organizations" in e.url
     ]
+
+
+def salesforce_connection(sandbox, tenant, my_domain="acme", edition="production"):
+    """A Salesforce connection with the sandbox app's client credentials; it mints its token on first use."""
+    sandbox["salesforce"].org(my_domain)
+    with scopes_disabled():
+        return ConnectionFactory(
+            tenant=tenant,
+            provider="salesforce",
+            label="Salesforce",
+            addresses={"my_domain": my_domain, "edition": edition},
+            settings={"client_id": "sandbox-salesforce-client", "auth": "client_credentials"},
+            client_secret="sandbox-salesforce-secret",  # noqa: S106 - the sandbox app's published secret
+            access_token=None,
+            refresh_token=None,
+            access_expires_at=None,
+        )

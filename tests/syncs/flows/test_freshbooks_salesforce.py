@@ -1,0 +1,194 @@
+"""FreshBooks -> Salesforce end to end: FreshBooks' signed webhooks in, the Salesforce emulator's REST API out."""
+
+import pytest
+from django_scopes import scopes_disabled
+
+from connections.models import Connection
+from syncs import engine, polling, review
+from syncs.models import RecordLink, ReviewItem, SyncJob, WriteLedger
+from tests.factories import MembershipFactory
+from tests.helpers.billing import fb_client, fb_invoice, requests_to
+from tests.helpers.sandboxes import ACCOUNT, drain
+
+CLIENT_ID, INVOICE_ID = "FreshBooks_Client_Id__c", "FreshBooks_Invoice_Id__c"
+
+
+def org(sandbox):
+    return sandbox["salesforce"].org("acme")
+
+
+def records(sandbox, sobject):
+    return [r for r in org(sandbox).records[sobject].values() if not r.get("IsDeleted")]
+
+
+def only(sandbox, sobject, **match):
+    found = [r for r in records(sandbox, sobject) if all(str(r.get(k)) == str(v) for k, v in match.items())]
+    assert len(found) == 1, f"{len(found)} {sobject} records match {match}"
+    return found[0]
+
+
+def api_calls(sandbox, slug, since=0):
+    """Calls to the provider's API (token requests are not API calls)."""
+    return [e for e in requests_to(sandbox, slug, since) if "/services/oauth2" not in e.url]
+
+
+def pay(sandbox, invoice, amount):
+    return sandbox["freshbooks"].create(ACCOUNT, "payment", {"invoiceid": invoice["id"], "amount": amount})
+
+
+@pytest.fixture
+def acme(sandbox, fbsf, flush):
+    """The seed's example: a client with a sent invoice, synced; the org's won stage renamed."""
+    org(sandbox).rename_won_stage("Won - Paid") if hasattr(org(sandbox), "rename_won_stage") else None
+    customer = fb_client(sandbox, "Acme Corp", p_street="1 Main St", p_city="Springfield", p_country="United States")
+    invoice = fb_invoice(sandbox, customer, "1200.00", due_in=30)
+    flush()
+    return {"client": customer, "invoice": invoice}
+
+
+def test_the_seed_example_a_payment_closes_the_opportunity_and_the_account_shows_the_invoice(sandbox, acme, flush):
+    account = only(sandbox, "Account", **{CLIENT_ID: acme["client"]["id"]})
+    assert account["Name"] == "Acme Corp" and account["BillingCity"] == "Springfield"
+    deal = only(sandbox, "Opportunity", **{INVOICE_ID: acme["invoice"]["id"]})
+    number = acme["invoice"]["invoice_number"]
+    assert number in deal["Name"] and deal["AccountId"] == account["Id"]
+    assert deal["StageName"] == "Proposal/Price Quote" and float(deal["Amount"]) == 1200.0
+    assert deal["CloseDate"] == acme["invoice"]["due_date"]
+
+    pay(sandbox, acme["invoice"], "1200.00")
+    flush()
+    deal = only(sandbox, "Opportunity", **{INVOICE_ID: acme["invoice"]["id"]})
+    won = org(sandbox).won_stage_name() if hasattr(org(sandbox), "won_stage_name") else "Closed Won"
+    assert deal["StageName"] == won and deal["IsWon"] is True
+    assert "1200.00 of 1200.00" in deal["Description"]
+    deals_of_account = [o["Name"] for o in records(sandbox, "Opportunity") if o["AccountId"] == account["Id"]]
+    assert any(number in name for name in deals_of_account), "the Account's Opportunities show the invoice number"
+
+
+def test_a_partial_payment_updates_the_amount_collected_and_keeps_the_deal_open(sandbox, acme, flush):
+    pay(sandbox, acme["invoice"], "200.00")
+    flush()
+    deal = only(sandbox, "Opportunity", **{INVOICE_ID: acme["invoice"]["id"]})
+    assert deal["StageName"] == "Negotiation/Review" and deal["IsClosed"] is False
+    assert "200.00 of 1200.00" in deal["Description"]
+
+
+def test_calls_per_event_in_steady_state_are_at_the_flows_minimum(sandbox, acme, flush, fbsf):
+    fb, sf = len(requests_to(sandbox, "freshbooks")), len(api_calls(sandbox, "salesforce"))
+    sandbox["freshbooks"].update(ACCOUNT, "invoice", acme["invoice"]["id"], {"notes": "Net 30"})
+    flush()
+    assert (len(requests_to(sandbox, "freshbooks")) - fb, len(api_calls(sandbox, "salesforce")) - sf) == (1, 1)
+
+    fb, sf = len(requests_to(sandbox, "freshbooks")), len(api_calls(sandbox, "salesforce"))
+    sandbox["freshbooks"].update(ACCOUNT, "client", acme["client"]["id"], {"p_city": "Shelbyville"})
+    flush()
+    assert (len(requests_to(sandbox, "freshbooks")) - fb, len(api_calls(sandbox, "salesforce")) - sf) == (1, 1)
+
+    fb, sf = len(requests_to(sandbox, "freshbooks")), len(api_calls(sandbox, "salesforce"))
+    pay(sandbox, acme["invoice"], "100.00")
+    flush()
+    fb_calls, sf_calls = len(requests_to(sandbox, "freshbooks")) - fb, len(api_calls(sandbox, "salesforce")) - sf
+    assert fb_calls + sf_calls <= 3, (fb_calls, sf_calls)
+
+
+def test_a_replay_and_a_duplicate_delivery_write_nothing_twice(sandbox, acme, flush, fbsf):
+    job = SyncJob.objects.filter(source_type="invoice", status="succeeded").first()
+    before = len(api_calls(sandbox, "salesforce"))
+    engine.replay(job)
+    drain_all(flush)
+    writes = [e for e in api_calls(sandbox, "salesforce", before) if e.method in ("PATCH", "POST")]
+    assert writes == [], "the replay found every part already written"
+    assert len(records(sandbox, "Account")) == 1 and len(records(sandbox, "Opportunity")) == 1
+
+
+def drain_all(flush):
+    flush()
+
+
+def test_a_crash_between_the_account_and_the_opportunity_then_a_replay_ends_with_one_of_each(
+    sandbox, fbsf, flush, monkeypatch
+):
+    from connections.providers.salesforce import client as salesforce
+
+    real = salesforce.upsert
+
+    def crash_on_opportunity(connection, sobject, *args, **kwargs):
+        if sobject == "Opportunity":
+            raise RuntimeError("the worker died")
+        return real(connection, sobject, *args, **kwargs)
+
+    monkeypatch.setattr(salesforce, "upsert", crash_on_opportunity)
+    customer = fb_client(sandbox, "Initech")
+    invoice = fb_invoice(sandbox, customer, "80.00")
+    flush()
+    failed = SyncJob.objects.get(source_type="invoice", source_id=str(invoice["id"]))
+    assert failed.status == "failed" and len(records(sandbox, "Account")) == 1
+    assert records(sandbox, "Opportunity") == []
+
+    monkeypatch.setattr(salesforce, "upsert", real)
+    engine.replay(failed)
+    flush()
+    assert len(records(sandbox, "Account")) == 1 and len(records(sandbox, "Opportunity")) == 1
+    ledger = WriteLedger.objects.get(source_type="invoice", source_id=str(invoice["id"]), part="opportunity")
+    assert ledger.state == "written"
+
+
+def test_an_expired_session_is_minted_again_once_and_never_parks_the_connection(sandbox, acme, flush, fbsf):
+    minted = sandbox["salesforce"].state["tokens_minted"]
+    sandbox["salesforce"].oauth.expire()
+    sandbox["freshbooks"].update(ACCOUNT, "invoice", acme["invoice"]["id"], {"notes": "after expiry"})
+    flush()
+    assert sandbox["salesforce"].state["tokens_minted"] == minted + 1
+    fbsf.target.refresh_from_db()
+    assert fbsf.target.status == Connection.Status.ACTIVE
+    assert not SyncJob.objects.exclude(status="succeeded").exists()
+
+
+def test_an_existing_account_by_a_near_name_goes_to_review_and_the_writes_follow_the_decision(
+    sandbox, fbsf, flush, tenant_a
+):
+    existing = org(sandbox).create("Account", {"Name": "Umbrella Health Group Holdings"}) if hasattr(
+        org(sandbox), "create"
+    ) else None
+    from syncs.mirror import load
+
+    load(fbsf.target, "Account")
+    customer = fb_client(sandbox, "Umbrella Health")
+    fb_invoice(sandbox, customer, "99.00")
+    flush()
+    item = ReviewItem.objects.get(integration=fbsf, status="open")
+    assert records(sandbox, "Opportunity") == [], "nothing is written before a person decides"
+    with scopes_disabled():
+        person = MembershipFactory(tenant=tenant_a, role="admin").user
+    review.link(item, existing["Id"], person)
+    flush()
+    account = only(sandbox, "Account", Id=existing["Id"])
+    assert account[CLIENT_ID] == str(customer["id"])
+    assert account["Name"] == "Umbrella Health Group Holdings", "the sales team's name is kept"
+    assert only(sandbox, "Opportunity", AccountId=existing["Id"])
+    assert RecordLink.objects.get(integration=fbsf, source_id=str(customer["id"])).method == "manual"
+
+
+def test_a_missing_external_id_field_fails_with_what_to_create(sandbox, fbsf, flush):
+    org(sandbox).remove_custom_field("Opportunity", INVOICE_ID)
+    customer = fb_client(sandbox, "Hooli Cloud")
+    fb_invoice(sandbox, customer, "10.00")
+    flush()
+    job = SyncJob.objects.get(source_type="invoice")
+    assert job.status == "failed" and job.last_error_type == "SetupMissing"
+    assert "Create the custom field FreshBooks_Invoice_Id__c on Opportunity" in job.last_error_message
+
+
+def test_a_backfill_of_invoices_writes_through_collections(sandbox, fbsf, clock, django_capture_on_commit_callbacks):
+    customers = [fb_client(sandbox, f"Client {n}") for n in range(3)]
+    for n in range(450):
+        fb_invoice(sandbox, customers[n % 3], f"{10 + n}.00")
+    sandbox["freshbooks"].outbox.clear() if hasattr(sandbox["freshbooks"].outbox, "clear") else None
+    before = len(api_calls(sandbox, "salesforce"))
+    polling.run(fbsf, backfill=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        engine.run_batch(fbsf.pk)
+    drain(clock, rounds=3000)
+    writes = [e for e in api_calls(sandbox, "salesforce", before) if e.method == "PATCH"]
+    assert len(records(sandbox, "Opportunity")) == 450 and len(records(sandbox, "Account")) == 3
+    assert len(writes) <= 6, f"{len(writes)} write calls for 450 invoices and 3 clients"
