@@ -76,7 +76,7 @@ PROVIDERS: dict[str, ProviderSpec] = {
         subscriptions=None,
         mirror=None,
         connect=None,
-        emulator=None,
+        emulator="emulator.EMULATOR",
         seed=None,
     ),
 }
