@@ -33,7 +33,7 @@ from connections.providers.errors import SeveralRecords
 from connections.providers.freshbooks import client as freshbooks
 from connections.providers.freshbooks.domain import client_name
 from connections.providers.salesforce import client as salesforce
-from syncs import engine, review
+from syncs import engine, mirror, review
 from syncs.flows.base import Flow, Mapped, NeedsReview, OptionField, Plan, Skip, SourceRef
 from syncs.matching import DEFAULT_THRESHOLDS, Candidate, MatchDecision, MatchKind
 
@@ -186,6 +186,9 @@ class FreshBooksSalesforce(Flow):
                 {"external_id": str(invoice["id"]), "fields": fields},
                 summary=f"Invoice {invoice.get('invoice_number')} -> Opportunity at {fields['StageName']}",
                 name="opportunity",
+                # The invoice's, whichever event brought it: a payment and the invoice's own update share one
+                # ledger row, so the second of them writes nothing.
+                source=SourceRef("invoice", str(invoice["id"])),
             )
         )
         return Plan(parts, summary=" then ".join(p.summary for p in parts))
@@ -243,6 +246,8 @@ class FreshBooksSalesforce(Flow):
         if mapped.target_type == "Opportunity":
             return None, "external id"  # upserted by FreshBooks_Invoice_Id__c
         client_id = mapped.payload["external_id"]
+        if mirror.state_of(ctx.target, "Account").loaded_at is None:
+            mirror.load(ctx.target, "Account")  # matched before the org's Accounts were read: read them once
         try:
             return review.match_or_review(
                 ctx,
@@ -252,6 +257,7 @@ class FreshBooksSalesforce(Flow):
                 emails=tuple(e for e in (mapped.payload["email"],) if e),
                 external_id=client_id,
                 record_type="Account",
+                create_when_none=True,
                 summary={"email": mapped.payload["email"], "city": mapped.payload["fields"]["BillingCity"] or ""},
             )
         except NeedsReview:

@@ -52,8 +52,12 @@ def match_or_review(
     record_type: str,
     use_email: bool = False,
     summary: dict | None = None,
+    create_when_none: bool = False,
 ) -> tuple[str | None, str]:
     """(target record id, RecordLink method) for a source record, or raise `NeedsReview` with an open item.
+
+    `create_when_none`: a record with no candidate near enough to ask about is new, and is created (the seed
+    says so for Salesforce Accounts); otherwise a person decides that too.
 
     A manual link for this source record wins over everything; a person's "create new" decision answers
     (None, "created"). Candidates a person rejected ("Not a match") are never linked automatically.
@@ -100,6 +104,8 @@ def match_or_review(
                 target_ref=target_ref,
             )
         return decision.candidate.record_id, method
+    if create_when_none and decision.kind == MatchKind.NONE:
+        return None, RecordLink.Method.CREATED
     reason = decision.reason if not decision.linked else "a person said this candidate is not a match"
     item = open_item(
         ctx,

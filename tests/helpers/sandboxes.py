@@ -109,7 +109,7 @@ def salesforce_connection(sandbox, tenant, my_domain="acme", edition="production
             label="Salesforce",
             addresses={"my_domain": my_domain, "edition": edition},
             settings={"client_id": "sandbox-salesforce-client", "auth": "client_credentials"},
-            client_secret="sandbox-salesforce-secret",  # noqa: S106 - the sandbox app's published secret
+            client_secret="sandbox-salesforce-secret",
             access_token=None,
             refresh_token=None,
             access_expires_at=None,
