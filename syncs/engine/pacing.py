@@ -48,6 +48,8 @@ def reserve_wait(connection: Connection) -> float:
         limit, remaining = int(known["limit"]), int(known["remaining"])
     except (KeyError, TypeError, ValueError):
         return 0.0
+    if timezone.now().timestamp() - float(known.get("at") or 0) > RESERVE_WAIT_SECONDS:
+        return 0.0  # an old reading: let a call through, and its answer says how things stand now
     reserve = limit * (1 - settings.SYNC_RATE_BUDGET_FRACTION)
     return float(RESERVE_WAIT_SECONDS) if known.get("window_seconds") and remaining <= reserve else 0.0
 

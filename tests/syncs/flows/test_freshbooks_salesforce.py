@@ -205,3 +205,56 @@ def test_a_backfill_of_invoices_writes_through_collections(sandbox, fbsf, clock,
     writes = [e for e in api_calls(sandbox, "salesforce", before) if e.method == "PATCH"]
     assert len(records(sandbox, "Opportunity")) == 450 and len(records(sandbox, "Account")) == 3
     assert len(writes) <= 6, f"{len(writes)} write calls for 450 invoices and 3 clients"
+
+
+def test_two_accounts_carrying_one_client_id_go_to_a_person_and_nothing_is_guessed(sandbox, fbsf, flush):
+    from syncs.mirror import load
+
+    load(fbsf.target, "Account")  # the mirror was read before the duplicates appeared
+    salesforce = org(sandbox)
+    salesforce.set_custom_field("Account", CLIENT_ID, external_id=True, unique=False)
+    customer = fb_client(sandbox, "Vandelay Imports")
+    for name in ("Vandelay Imports", "Vandelay Industries"):
+        create(sandbox, "Account", {"Name": name, CLIENT_ID: str(customer["id"])})
+    flush()
+    item = ReviewItem.objects.get(integration=fbsf, source_id=str(customer["id"]), status="open")
+    assert len(item.candidates) == 2 and "2 Salesforce Accounts" in item.reason
+    assert len(records(sandbox, "Account")) == 2, "no third Account"
+    assert SyncJob.objects.get(source_type="client").status == "waiting_review"
+
+
+def test_the_orgs_daily_allocation_spent_pauses_the_connection_until_usage_falls(
+    sandbox, acme, fbsf, clock, django_capture_on_commit_callbacks
+):
+    from syncs.engine.pacing import paused_until
+
+    org(sandbox).set_usage(15000)
+    sandbox["freshbooks"].update(ACCOUNT, "invoice", acme["invoice"]["id"], {"due_offset_days": 50})
+    with django_capture_on_commit_callbacks(execute=True):
+        sandbox.deliver()  # the webhook in; its job runs once and meets the 403
+    job = SyncJob.objects.filter(source_type="invoice").latest("pk")
+    assert job.status == "pending" and job.last_error_type == "RateLimited"
+    assert "daily API allocation" in job.last_error_message
+    assert paused_until(fbsf.target), "every job of the org waits, not only this one"
+    org(sandbox).set_usage(100)
+    drain(clock, rounds=200)
+    job.refresh_from_db()
+    assert job.status == "succeeded"
+    deal = only(sandbox, "Opportunity", **{INVOICE_ID: acme["invoice"]["id"]})
+    assert deal["CloseDate"] == acme["invoice"]["due_date"], "the change waited and then landed"
+
+
+def test_a_429_storm_and_an_expired_session_mid_backfill_end_with_everything_written_once(sandbox, fbsf, clock):
+    customers = [fb_client(sandbox, f"Storm {n}") for n in range(2)]
+    for n in range(40):
+        fb_invoice(sandbox, customers[n % 2], f"{20 + n}.00")
+    polling.run(fbsf, backfill=True)
+    emulator = sandbox["salesforce"]
+    emulator.faults.update({"rate_limit_seconds": 30, "retry_after": 30}, sandbox.clock.now())
+    engine.run_batch(fbsf.pk)
+    emulator.oauth.expire()
+    drain(clock, rounds=3000)
+    assert len(records(sandbox, "Opportunity")) == 40 and len(records(sandbox, "Account")) == 2
+    assert not SyncJob.objects.exclude(status="succeeded").exists()
+    fbsf.target.refresh_from_db()
+    assert fbsf.target.status == Connection.Status.ACTIVE
