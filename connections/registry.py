@@ -77,7 +77,7 @@ PROVIDERS: dict[str, ProviderSpec] = {
         mirror=None,
         connect=None,
         emulator="emulator.EMULATOR",
-        seed=None,
+        seed="seed.seed",
     ),
 }
 
