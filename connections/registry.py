@@ -73,7 +73,6 @@ PROVIDERS: dict[str, ProviderSpec] = {
         auth="auth.GRANT",
         webhooks=None,
         subscriptions=None,
-        seed=None,
     ),
 }
 

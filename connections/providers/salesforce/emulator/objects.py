@@ -117,7 +117,7 @@ def contact() -> SObjectType:
         picklist("Salutation", ("Mr.", "Ms.", "Mrs.", "Dr.", "Prof.")),
         ro("Name", "string", 121, label="Full Name"),
         f("Phone", "phone", 40),
-        f("Email", "email", 80),
+        f("Email", "email", 80, id_lookup=True),
         f("Title", "string", 128),
         _owner(),
         *_audit(),
@@ -202,7 +202,7 @@ def opportunity_stage(prefix: str) -> SObjectType:
 def user() -> SObjectType:
     fields = [
         *_head(with_deleted=False),
-        ro("Username", "string", 80, nillable=False),
+        ro("Username", "string", 80, nillable=False, id_lookup=True),
         ro("LastName", "string", 80, nillable=False),
         ro("FirstName", "string", 40),
         ro("Name", "string", 121, label="Full Name"),

@@ -42,6 +42,7 @@ class Field:
     relationship: str = ""
     default: object = None
     auto: bool = False  # auto-numbered
+    id_lookup: bool = False  # a standard field upsert may match on (Contact.Email, User.Username)
 
     @property
     def writable(self) -> bool:
@@ -60,7 +61,7 @@ class Field:
             "defaultedOnCreate": self.default is not None or self.type == "id" or self.name == "OwnerId",
             "externalId": self.external_id,
             "filterable": self.type not in ("textarea", "address"),
-            "idLookup": self.type == "id" or self.external_id,
+            "idLookup": self.type == "id" or self.external_id or self.id_lookup,
             "label": self.label or self.name,
             "length": self.length if text else (18 if self.type in ("id", "reference") else 0),
             "name": self.name,

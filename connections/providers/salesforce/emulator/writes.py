@@ -44,8 +44,10 @@ class RecordWrites:
         return [r for r in self.live(sobject) if r.get(field.name) is not None and match_key(r[field.name]) == wanted]
 
     def external_id_field(self, sobject: SObjectType, name: str) -> Field | None:
+        """A field upsert and foreign keys may match on: an External ID field, a standard idLookup field (the
+        recorded upsert matched Contact on Email) or Id."""
         field = sobject.field(name)
-        return field if field is not None and (field.external_id or field.name == "Id") else None
+        return field if field is not None and (field.external_id or field.id_lookup or field.name == "Id") else None
 
     # Create, update, delete, upsert --------------------------------------------------------------------
 
