@@ -122,6 +122,16 @@ def test_order_by_nulls_limit_and_offset(salesforce, api):
     assert error_code(soql(api, "SELECT Name FROM Account OFFSET 2001")) == "NUMBER_OUTSIDE_VALID_RANGE"
 
 
+def test_order_is_an_object_name_despite_the_keyword(salesforce, api):
+    account_id = create(api, "Account", Name="Acme Corporation")
+    create(api, "Order", AccountId=account_id, EffectiveDate="2026-01-10", Status="Draft")
+
+    answer = soql(api, "SELECT OrderNumber, Account.Name FROM Order ORDER BY OrderNumber")
+
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["records"][0]["Account"]["Name"] == "Acme Corporation"
+
+
 def test_count_returns_the_total_and_no_records(salesforce, api):
     make_accounts(api, "A", "B", "C")
 

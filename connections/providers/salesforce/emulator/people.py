@@ -26,10 +26,11 @@ PEOPLE = (("Dana", "Whitfield", "dana.whitfield"), ("Marcus", "Lee", "marcus.lee
 class PeopleAndStages:
     """Mixed into `SalesforceOrg`."""
 
-    def _stamp(self, record: dict, actor_id: str | None) -> dict:
-        now, actor = self.now(), actor_id or record.get("Id")
-        return {"CreatedDate": now, "CreatedById": actor, "LastModifiedDate": now, "LastModifiedById": actor,
-                "SystemModstamp": now, **record}  # fmt: skip
+    def _stamp(self, record: dict, actor_id: str) -> dict:
+        """A setup record with its audit fields, as if `actor_id` had made it just now."""
+        now = self.now()
+        audit = {"CreatedDate": now, "CreatedById": actor_id, "LastModifiedDate": now, "LastModifiedById": actor_id}
+        return {**record, **audit, "SystemModstamp": now}
 
     def _add_user(self, first: str, last: str, login: str, alias: str = "") -> dict:
         user_id = self.new_id("User")

@@ -129,13 +129,13 @@ class QueryRun:
         if op == "LIKE":
             return value is not None and wanted.fullmatch(str(value)) is not None
         if op in ("IN", "NOT IN"):
-            found = any(_equal(value, self.comparable(resolved, w)) for w in wanted)
+            found = any(value == self.comparable(resolved, w) for w in wanted)
             return found if op == "IN" else not found
         wanted = self.comparable(resolved, wanted)
         if op == "=":
-            return _equal(value, wanted)
+            return value == wanted
         if op == "!=":
-            return not _equal(value, wanted)
+            return value != wanted
         if value is None or wanted is None:
             return False
         return {"<": value < wanted, "<=": value <= wanted, ">": value > wanted, ">=": value >= wanted}[op]
@@ -173,12 +173,15 @@ class QueryRun:
             nulls_last = item.nulls_last if item.nulls_last is not None else item.descending
             present = [r for r in rows if self.value(resolved, r) is not None]
             absent = [r for r in rows if self.value(resolved, r) is None]
-            present.sort(key=lambda r, res=resolved: _sort_key(self.comparable(res, self.value(res, r))),
-                         reverse=item.descending)  # fmt: skip
+            present.sort(key=lambda r, res=resolved: self.sort_key(res, r), reverse=item.descending)
             rows = present + absent if nulls_last else absent + present
         start = self.query.offset or 0
         end = None if self.query.limit is None else start + self.query.limit
         return rows[start:end]
+
+    def sort_key(self, resolved: Resolved, record: dict):
+        value = self.comparable(resolved, self.value(resolved, record))
+        return (0, value) if isinstance(value, int | float) and not isinstance(value, bool) else (1, str(value))
 
     def render(self, record: dict) -> dict:
         body = {
@@ -199,14 +202,6 @@ class QueryRun:
             else:
                 node[resolved.field.name] = self.org.value(resolved.sobject, current, resolved.field.name)
         return body
-
-
-def _equal(value, wanted) -> bool:
-    return value == wanted
-
-
-def _sort_key(value):
-    return (0, value) if isinstance(value, int | float) and not isinstance(value, bool) else (1, str(value))
 
 
 def run(org, query: Query, *, include_deleted: bool, prefix: str) -> tuple[int, list[dict]]:

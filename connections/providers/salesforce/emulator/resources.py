@@ -8,6 +8,12 @@ from connections.providers.salesforce.emulator.errors import json_response, rest
 from connections.sandbox.base import Request, Response, route
 
 SEASONS = ("Summer", "Winter", "Spring")
+RESOURCES = (
+    *("tooling", "metadata", "eclair", "folders", "prechatForms", "jsonxform", "chatter", "tabs", "appMenu"),
+    *("quickActions", "queryAll", "commerce", "wave", "iot", "analytics", "search", "identity", "composite"),
+    *("parameterizedSearch", "fingerprint", "theme", "nouns", "recent", "licensing", "limits", "async-queries"),
+    *("query", "sobjects", "actions", "support"),
+)
 
 
 def version_label(version: int) -> str:
@@ -40,11 +46,7 @@ class ResourceRoutes:
 
     @api("GET", "/?")
     def version_resources(self, request, call):
-        names = ("tooling", "metadata", "eclair", "folders", "prechatForms", "jsonxform", "chatter", "tabs",
-                 "appMenu", "quickActions", "queryAll", "commerce", "wave", "iot", "analytics", "search", "identity",
-                 "composite", "parameterizedSearch", "fingerprint", "theme", "nouns", "recent", "licensing",
-                 "limits", "async-queries", "query", "sobjects", "actions", "support")  # fmt: skip
-        body = {name: f"{call.prefix}/{name}" for name in names}
+        body = {name: f"{call.prefix}/{name}" for name in RESOURCES}
         body["identity"] = f"{self.config['identity_host']}/id/{call.org.id}/{call.user['Id']}"
         return json_response(body)
 

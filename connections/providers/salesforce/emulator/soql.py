@@ -134,7 +134,7 @@ class Parser:
                 fields.append(self.path())
         self.expect("FROM")
         sobject = self.current
-        if sobject.kind != "path" or "." in str(sobject.value) or sobject.keyword in KEYWORDS:
+        if sobject.kind != "path" or "." in str(sobject.value):  # `FROM Order`: a keyword may name the object
             raise self.unexpected()
         self.advance()
         query = Query(self.text, str(sobject.value), sobject.pos, fields, count)
