@@ -6,6 +6,7 @@ Views stay short; what they do (connect, ping, disconnect) is plain functions th
 
 import contextlib
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -23,6 +24,7 @@ from connections.credentials import client_credentials
 from connections.credentials.oauth import INTENT_KEY, save_intent
 from connections.models import Connection
 from connections.providers.base import AuthKind
+from connections.providers.configuration import sandbox_app
 from connections.providers.errors import ProviderError
 from connections.providers.forms import ConnectForm
 from connections.tenancy import get_object_for_tenant, tenant_required
@@ -113,10 +115,11 @@ def connect_with_credentials(request, spec, form_class, existing):
             else:
                 messages.success(request, f"{spec.name} is connected: a token was issued and the API answered.")
             return redirect("connection-detail", uuid=connection.uuid)
+    sandbox = sandbox_app(spec.slug) if settings.SANDBOX_URL else None
     return render(
         request,
         "connections/connect_credentials.html",
-        {"provider": spec, "form": form, "reconnecting": existing},
+        {"provider": spec, "form": form, "reconnecting": existing, "sandbox": sandbox},
     )
 
 

@@ -283,18 +283,16 @@ class FreshBooksSalesforce(Flow):
         )
         return record_id
 
+    def account_update(self, ctx, client_id, fields) -> dict:
+        """An Account of the sales team's (matched, or linked by a person) keeps the name they gave it."""
+        link = ctx.link("client", client_id, "Account")
+        keep = {k: v for k, v in fields.items() if k != "Name" or (link and link.method == "created")}
+        return {**keep, salesforce.CLIENT_ID_FIELD: client_id}
+
     def write_account(self, ctx, client_id, fields, target_id) -> str:
         if target_id:
-            # An Account of the sales team's (matched or linked by a person) keeps the name they gave it.
-            link = ctx.link("client", client_id, "Account")
-            keep = {k: v for k, v in fields.items() if k != "Name" or (link and link.method == "created")}
-            salesforce.update(
-                ctx.target,
-                "Account",
-                target_id,
-                {**keep, salesforce.CLIENT_ID_FIELD: client_id},
-                integration=ctx.integration,
-            )
+            changes = self.account_update(ctx, client_id, fields)
+            salesforce.update(ctx.target, "Account", target_id, changes, integration=ctx.integration)
             return target_id
         try:
             record_id, _ = salesforce.upsert(

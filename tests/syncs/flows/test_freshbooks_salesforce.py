@@ -194,7 +194,8 @@ def test_a_missing_external_id_field_fails_with_what_to_create(sandbox, fbsf, fl
 
 
 def test_a_backfill_of_invoices_writes_through_collections(sandbox, fbsf, clock, django_capture_on_commit_callbacks):
-    customers = [fb_client(sandbox, f"Client {n}") for n in range(3)]
+    known = create(sandbox, "Account", {"Name": "Northwind Traders Inc."})  # the sales team's own
+    customers = [fb_client(sandbox, name) for name in ("Northwind Traders", "Contoso Pharmaceuticals", "Fabrikam")]
     for n in range(450):
         fb_invoice(sandbox, customers[n % 3], f"{10 + n}.00")
     before = mark(sandbox, "salesforce")
@@ -204,6 +205,8 @@ def test_a_backfill_of_invoices_writes_through_collections(sandbox, fbsf, clock,
     drain(clock, rounds=3000)
     writes = [e for e in api_calls(sandbox, "salesforce", before) if e.method == "PATCH"]
     assert len(records(sandbox, "Opportunity")) == 450 and len(records(sandbox, "Account")) == 3
+    assert only(sandbox, "Account", Id=known["Id"])[CLIENT_ID] == str(customers[0]["id"])
+    assert only(sandbox, "Account", Id=known["Id"])["Name"] == "Northwind Traders Inc.", "its name is the sales team's"
     assert len(writes) <= 6, f"{len(writes)} write calls for 450 invoices and 3 clients"
 
 
