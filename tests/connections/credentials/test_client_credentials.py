@@ -29,6 +29,39 @@ def mints(sandbox):
 
 
 @pytest.fixture
+def fbsf_journey(sandbox, tenant_a, clock, django_capture_on_commit_callbacks):
+    """Connect Salesforce by its form, sync an invoice, let the session expire, replay, disconnect."""
+
+    def journey(client):
+        from connections.credentials.views import disconnect
+        from connections.models import Integration
+        from syncs import engine
+        from syncs.models import SyncJob
+        from tests.helpers.billing import fb_client, fb_invoice
+        from tests.helpers.sandboxes import drain, freshbooks_connection
+
+        client.post("/connections/connect/salesforce/", FORM)
+        with scope(tenant=tenant_a):
+            connection = Connection.objects.get(provider="salesforce")
+            source = freshbooks_connection(sandbox, tenant_a)
+            integration = Integration.objects.create(
+                tenant=tenant_a, kind="freshbooks_salesforce", source=source, target=connection, enabled=True
+            )
+            invoice = fb_invoice(sandbox, fb_client(sandbox, "Acme Corp"), "100.00")
+            job = engine.new_job(integration, "invoice", str(invoice["id"]), SyncJob.Trigger.MANUAL, wake=False)
+            sandbox["salesforce"].oauth.expire()
+            engine.run(job.pk)
+            engine.replay(SyncJob.objects.get(pk=job.pk))
+            drain(clock)
+            client.post(f"/connections/{connection.uuid}/test/")
+            connection.refresh_from_db()
+            disconnect(connection, tenant_a.memberships.first().user)
+            return connection, integration
+
+    return journey
+
+
+@pytest.fixture
 def in_tenant_a(tenant_a):
     with scope(tenant=tenant_a):
         yield tenant_a
@@ -203,3 +236,40 @@ def test_two_workers_hitting_an_expired_session_at_once_mint_one_token(sandbox, 
     assert results[0] == results[1] != stale
     with scopes_disabled():
         assert Connection.objects.get(pk=connection.pk).status == "active"
+
+
+def test_no_salesforce_secret_reaches_the_database_logs_audit_api_or_pages_over_a_whole_journey(
+    sandbox, client_a, tenant_a, caplog, fbsf_journey
+):
+    import logging
+
+    from rest_framework.test import APIClient
+
+    caplog.set_level(logging.DEBUG)
+    connection, integration = fbsf_journey(client_a)
+    emulator = sandbox["salesforce"]
+    secrets = {"sandbox-salesforce-secret", *emulator.oauth.access_tokens}
+    assert len(secrets) >= 3, "the first token and at least one re-mint"
+    assert connection.status == "disabled" and connection.client_secret is None and connection.access_token is None
+    assert [e for e in emulator.journal.entries(kind="request") if e.url.endswith("/services/oauth2/revoke")]
+
+    found = []
+    with db_connection.cursor() as cursor:
+        for table in db_connection.introspection.table_names():
+            cursor.execute(f'SELECT * FROM "{table}"')  # noqa: S608 - table names come from introspection
+            dump = repr(cursor.fetchall())
+            found += [(table, s[:6]) for s in secrets if s in dump]
+    assert found == [], f"plaintext secrets in the database: {found}"
+    assert not any(s in caplog.text for s in secrets)
+    with scopes_disabled():
+        audit_dump = repr(list(AuditEvent.objects.values("message", "data")))
+    assert not any(s in audit_dump for s in secrets)
+    api = APIClient()
+    with scopes_disabled():
+        api.force_authenticate(connection.tenant.memberships.first().user)
+    texts = [api.get(f"/api/v1/connections/{connection.uuid}/").content.decode()]
+    texts += [client_a.get(p).content.decode() for p in ("/", "/connections/", f"/connections/{connection.uuid}/")]
+    texts += [client_a.get(f"/integrations/{integration.uuid}/").content.decode()]
+    texts += [client_a.get("/connections/connect/salesforce/").content.decode()]
+    for text in texts:
+        assert not any(s in text for s in secrets)
