@@ -140,8 +140,42 @@ class FreshBooksSalesforce(Flow):
             record["client"] = freshbooks.get_record(ctx.source, "client", client_id, integration=ctx.integration)
         if fully_paid(invoice):
             record["won_stage"] = salesforce.won_stage(ctx.target, integration=ctx.integration)
+            record["salesforce_invoice"] = self.salesforce_invoice(ctx, client_id, invoice)
         record["org"] = self.org_fields(ctx)
         return record
+
+    def salesforce_invoice(self, ctx, client_id, invoice) -> dict | None:
+        """The org's own Invoice for this paid invoice, where it has Order Management (the Invoice object):
+        the one of the client's Account with the same total. Not found, or not one, the timeline says why."""
+        number = invoice.get("invoice_number")
+        if not salesforce.has_object(ctx.target, "Invoice", integration=ctx.integration):
+            ctx.record(
+                "salesforce.invoice_not_linked",
+                f"Invoice {number} is paid; the org has no Salesforce Invoices (Order Management or Billing is not "
+                "licensed), so the Opportunity is not linked to one.",
+            )
+            return None
+        link = ctx.link("client", client_id, "Account")
+        total = money(invoice.get("amount"))
+        found = (
+            salesforce.query(
+                ctx.target,
+                f"SELECT Id, DocumentNumber FROM Invoice WHERE BillingAccountId = {salesforce.quoted(link.target_id)} "  # noqa: S608
+                f"AND TotalAmount = {total}",
+                integration=ctx.integration,
+            )
+            if link
+            else []
+        )
+        if len(found) != 1:
+            why = "none" if not found else f"{len(found)}"
+            ctx.record(
+                "salesforce.invoice_not_linked",
+                f"Invoice {number} is paid; {why} of the Account's Salesforce Invoices total {total:.2f}, so the "
+                "Opportunity is not linked to one.",
+            )
+            return None
+        return {"id": found[0]["Id"], "number": found[0].get("DocumentNumber") or found[0]["Id"]}
 
     def fetch_payment(self, ctx, payment_id) -> dict | None:
         payment = freshbooks.get_record(ctx.source, "payment", payment_id, integration=ctx.integration)
@@ -180,6 +214,9 @@ class FreshBooksSalesforce(Flow):
         if record.get("client"):
             parts.append(self.account_part(record["client"], record["org"]))
         fields = self.opportunity_fields(invoice, opts, record.get("won_stage"), record["org"], record.get("payment"))
+        if record.get("salesforce_invoice"):
+            linked = record["salesforce_invoice"]
+            fields["Description"] += f" Salesforce Invoice {linked['number']} ({linked['id']})."
         parts.append(
             Mapped(
                 "Opportunity",

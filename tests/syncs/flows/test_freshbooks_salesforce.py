@@ -261,3 +261,25 @@ def test_a_429_storm_and_an_expired_session_mid_backfill_end_with_everything_wri
     assert not SyncJob.objects.exclude(status="succeeded").exists()
     fbsf.target.refresh_from_db()
     assert fbsf.target.status == Connection.Status.ACTIVE
+
+
+def test_with_order_management_a_paid_opportunity_is_linked_to_the_accounts_invoice(sandbox, acme, flush):
+    org(sandbox).order_management = True
+    account = only(sandbox, "Account", **{CLIENT_ID: acme["client"]["id"]})
+    sf_invoice = create(
+        sandbox, "Invoice", {"BillingAccountId": account["Id"], "TotalAmount": 1200.0, "Status": "Posted"}
+    )
+    pay(sandbox, acme["invoice"], "1200.00")
+    flush()
+    deal = only(sandbox, "Opportunity", **{INVOICE_ID: acme["invoice"]["id"]})
+    assert f"Salesforce Invoice {sf_invoice['DocumentNumber']} ({sf_invoice['Id']})" in deal["Description"]
+
+
+def test_without_order_management_the_timeline_says_why_the_opportunity_is_not_linked(sandbox, acme, flush):
+    from audit.models import AuditEvent
+
+    pay(sandbox, acme["invoice"], "1200.00")
+    flush()
+    said = AuditEvent.objects.filter(kind="salesforce.invoice_not_linked").values_list("message", flat=True)
+    assert any("not licensed" in message for message in said)
+    assert only(sandbox, "Opportunity", **{INVOICE_ID: acme["invoice"]["id"]})["IsWon"] is True
