@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -11,8 +12,9 @@ import audit
 from connections import registry
 from connections.accounts.signup import email_verified
 from connections.models import Connection, Integration
+from connections.providers.errors import ProviderError
 from connections.tenancy import SESSION_KEY, get_object_for_tenant, tenant_required
-from syncs import fitcheck, polling
+from syncs import engine, fitcheck, polling
 from syncs.ingest.webhooks import delivery_summary
 from syncs.models import FitCheck
 from syncs.operating.overview import dashboard as overview
@@ -138,7 +140,33 @@ def integration_detail(request, uuid):
     return render(
         request,
         "connections/integration_detail.html",
-        {"integration": integration, "option_fields": fields, "preview": preview},
+        {
+            "integration": integration,
+            "option_fields": fields,
+            "preview": preview,
+            "has_insights": hasattr(flow, "insights"),
+        },
+    )
+
+
+@tenant_required
+def integration_insights(request, uuid):
+    """What the flow reads back from the target for people to see (Salesforce: each Account's owner and
+    Orders); loaded after the page, since it costs the target a call or two."""
+    integration = get_object_for_tenant(
+        Integration.objects.select_related("source", "target"), request.tenant, uuid=uuid
+    )
+    reader = getattr(integration.flow, "insights", None)
+    if reader is None:
+        raise Http404
+    try:
+        insights, error = reader(engine.Context(None, integration)), ""
+    except ProviderError as exc:
+        insights, error = None, f"{integration.target.provider_name} could not be read just now: {exc.message}"
+    return render(
+        request,
+        "connections/_integration_insights.html",
+        {"integration": integration, "insights": insights, "error": error},
     )
 
 

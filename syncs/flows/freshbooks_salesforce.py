@@ -33,9 +33,11 @@ from connections.providers.errors import SeveralRecords
 from connections.providers.freshbooks import client as freshbooks
 from connections.providers.freshbooks.domain import client_name
 from connections.providers.salesforce import client as salesforce
+from connections.providers.salesforce import reads
 from syncs import engine, mirror, review
 from syncs.flows.base import Flow, Mapped, NeedsReview, OptionField, Plan, Skip, SourceRef
 from syncs.matching import DEFAULT_THRESHOLDS, Candidate, MatchDecision, MatchKind
+from syncs.models import RecordLink
 
 SLUG = "freshbooks_salesforce"
 EMAIL_FIELD = "FreshBooks_Email__c"
@@ -157,16 +159,7 @@ class FreshBooksSalesforce(Flow):
             return None
         link = ctx.link("client", client_id, "Account")
         total = money(invoice.get("amount"))
-        found = (
-            salesforce.query(
-                ctx.target,
-                f"SELECT Id, DocumentNumber FROM Invoice WHERE BillingAccountId = {salesforce.quoted(link.target_id)} "  # noqa: S608
-                f"AND TotalAmount = {total}",
-                integration=ctx.integration,
-            )
-            if link
-            else []
-        )
+        found = reads.invoices_totalling(ctx.target, link.target_id, total, integration=ctx.integration) if link else []
         if len(found) != 1:
             why = "none" if not found else f"{len(found)}"
             ctx.record(
@@ -384,6 +377,35 @@ class FreshBooksSalesforce(Flow):
             for (index, _), result in zip(entries, results, strict=True):
                 answers[index] = result["id"] if result.get("success") else salesforce.record_error(result)
         return answers
+
+    # Read back, never written: the page shows each linked Account's owner and Orders -------------------------
+
+    def insights(self, ctx, limit: int = 25) -> dict:
+        """Two queries, whatever the number of clients shown: their Accounts (with owner), then their Orders."""
+        links = list(
+            RecordLink.objects.filter(integration=ctx.integration, source_type="client", target_type="Account")
+            .order_by("-updated_at")
+            .values_list("source_id", "target_id")[:limit]
+        )
+        ids = [account_id for _, account_id in links]
+        accounts = reads.accounts_with_owners(ctx.target, ids, integration=ctx.integration)
+        orders = reads.orders_of(ctx.target, ids, integration=ctx.integration)
+        rows = [
+            (
+                client_id,
+                accounts.get(account_id, {}).get("name") or f"{account_id} (not found)",
+                accounts.get(account_id, {}).get("owner", ""),
+                "; ".join(orders.get(account_id, [])) or "none",
+            )
+            for client_id, account_id in links
+        ]
+        return {
+            "title": "Linked Accounts in Salesforce, with their owners and Orders",
+            "note": "Read from Salesforce for reference; ml-connector never changes Orders or owners.",
+            "columns": ("FreshBooks client", "Account", "Owner", "Orders"),
+            "empty": "No FreshBooks client is linked to an Account yet.",
+            "rows": rows,
+        }
 
     # Polling and backfill -------------------------------------------------------------------------------
 

@@ -283,3 +283,23 @@ def test_without_order_management_the_timeline_says_why_the_opportunity_is_not_l
     said = AuditEvent.objects.filter(kind="salesforce.invoice_not_linked").values_list("message", flat=True)
     assert any("not licensed" in message for message in said)
     assert only(sandbox, "Opportunity", **{INVOICE_ID: acme["invoice"]["id"]})["IsWon"] is True
+
+
+def test_the_integration_page_reads_each_linked_accounts_owner_and_orders(sandbox, acme, fbsf, client_a):
+    account = only(sandbox, "Account", **{CLIENT_ID: acme["client"]["id"]})
+    create(sandbox, "Order", {"AccountId": account["Id"], "EffectiveDate": "2026-11-30", "Status": "Draft"})
+    before = mark(sandbox, "salesforce")
+    page = client_a.get(f"/integrations/{fbsf.uuid}/insights/").content.decode()
+    assert "Acme Corp" in page and "Draft" in page
+    assert org(sandbox).run_as_user()["Name"] in page, "the Account's owner: the integration user that created it"
+    assert len(api_calls(sandbox, "salesforce", before)) == 2, "two queries, whatever the number of clients"
+    assert [e.method for e in api_calls(sandbox, "salesforce", before)] == ["GET", "GET"], "read only"
+
+
+def test_another_tenants_integration_insights_are_not_found(fbsf, client, tenant_b):
+    from tests.factories import MembershipFactory as Member
+
+    with scopes_disabled():
+        outsider = Member(tenant=tenant_b, role="owner").user
+    client.force_login(outsider)
+    assert client.get(f"/integrations/{fbsf.uuid}/insights/").status_code == 404
