@@ -1,5 +1,7 @@
 """Pages for the active tenant: dashboard, connections, integrations and their fit check, workspace switch."""
 
+from datetime import UTC, datetime
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
@@ -15,6 +17,7 @@ from connections.models import Connection, Integration
 from connections.providers.errors import ProviderError
 from connections.tenancy import SESSION_KEY, get_object_for_tenant, tenant_required
 from syncs import engine, fitcheck, polling
+from syncs.engine import pacing
 from syncs.ingest.webhooks import delivery_summary
 from syncs.models import FitCheck
 from syncs.operating.overview import dashboard as overview
@@ -66,10 +69,13 @@ def connection_list(request):
 @tenant_required
 def connection_detail(request, uuid):
     connection = get_object_for_tenant(Connection, request.tenant, uuid=uuid)
+    paused = pacing.pause_of(connection)
+    if paused:
+        paused = {**paused, "until": datetime.fromtimestamp(paused["until"], tz=UTC)}
     return render(
         request,
         "connections/connection_detail.html",
-        {"connection": connection, "webhooks": delivery_summary(connection)},
+        {"connection": connection, "webhooks": delivery_summary(connection), "paused": paused},
     )
 
 

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
+import audit
 from connections import registry
 from connections.models import Connection
 
@@ -23,14 +24,38 @@ def backoff(attempt: int, retry_after: float | None = None) -> float:
     return max(delay, retry_after or 0)
 
 
+# A pause this long is news for people (a provider's daily allocation spent), not a blip: it is said in the
+# audit log and shown on the connection until it ends.
+ALERT_AFTER_SECONDS = 300
+
+
+def pause_of(connection: Connection) -> dict | None:
+    """{"until": timestamp, "reason": words} while the connection's calls are paused, else None."""
+    found = cache.get(f"paused:{connection.uuid}")
+    if isinstance(found, (int, float)):
+        found = {"until": found, "reason": ""}
+    return found if found and found["until"] > timezone.now().timestamp() else None
+
+
 def paused_until(connection: Connection) -> float | None:
-    until = cache.get(f"paused:{connection.uuid}")
-    return until if until and until > timezone.now().timestamp() else None
+    found = pause_of(connection)
+    return found["until"] if found else None
 
 
-def pause(connection: Connection, seconds: float) -> None:
+def pause(connection: Connection, seconds: float, reason: str = "") -> None:
+    was_paused = pause_of(connection) is not None
     until = timezone.now().timestamp() + seconds
-    cache.set(f"paused:{connection.uuid}", until, timeout=int(seconds) + 5)
+    cache.set(f"paused:{connection.uuid}", {"until": until, "reason": reason}, timeout=int(seconds) + 5)
+    if seconds >= ALERT_AFTER_SECONDS and not was_paused:
+        audit.record(
+            "connection.paused",
+            tenant=connection.tenant,
+            connection=connection,
+            level="error",
+            message=f"Calls to {connection.label} are paused for {seconds / 60:.0f} min: {reason} Jobs wait and "
+            "resume by themselves.",
+            data={"until": until},
+        )
 
 
 # How long to wait when the provider's own figure says our share of its allocation is spent.

@@ -110,7 +110,7 @@ def settle_failure(job: SyncJob, ctx: Context, exc: Exception) -> str:
     except RateLimited as exc:
         connection = integration.target if exc.provider == integration.target.provider else integration.source
         wait = backoff(job.attempts, exc.retry_after)
-        pause(connection, exc.retry_after if exc.retry_after is not None else wait)
+        pause(connection, exc.retry_after if exc.retry_after is not None else wait, exc.message)
         return fail_or_retry(job, ctx, exc, wait)
     except Retryable as exc:
         return fail_or_retry(job, ctx, exc, backoff(job.attempts))

@@ -227,7 +227,7 @@ def test_two_accounts_carrying_one_client_id_go_to_a_person_and_nothing_is_guess
 
 
 def test_the_orgs_daily_allocation_spent_pauses_the_connection_until_usage_falls(
-    sandbox, acme, fbsf, clock, django_capture_on_commit_callbacks
+    sandbox, acme, fbsf, clock, django_capture_on_commit_callbacks, client_a
 ):
     from syncs.engine.pacing import paused_until
 
@@ -239,6 +239,12 @@ def test_the_orgs_daily_allocation_spent_pauses_the_connection_until_usage_falls
     assert job.status == "pending" and job.last_error_type == "RateLimited"
     assert "daily API allocation" in job.last_error_message
     assert paused_until(fbsf.target), "every job of the org waits, not only this one"
+    from audit.models import AuditEvent
+
+    alert = AuditEvent.objects.get(kind="connection.paused", connection=fbsf.target)
+    assert alert.level == "error" and "daily API allocation" in alert.message
+    page = client_a.get(f"/connections/{fbsf.target.uuid}/").content.decode()
+    assert "are paused until" in page and "daily API allocation" in page
     org(sandbox).set_usage(100)
     drain(clock, rounds=200)
     job.refresh_from_db()
