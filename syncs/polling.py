@@ -39,6 +39,8 @@ def run(integration: Integration, *, backfill: bool = False) -> int:
     seen = 0
     if backfill:
         save_progress(integration, status="running", done=0, started_at=started.isoformat())
+    # A flow that writes in bulk is woken once its batch is full (or at the end), not once a page.
+    batch, waiting = getattr(flow, "batch_size", 0) or 1, 0
     for record_type in flow.polled_types:
         page, more = 1, True
         while more:
@@ -47,11 +49,15 @@ def run(integration: Integration, *, backfill: bool = False) -> int:
                 for record in records:
                     store_change(integration, source, record_type, record)
                 seen += len(records)
+                waiting += len(records)
                 if backfill:
                     save_progress(integration, status="running", done=seen, page=page, record_type=record_type)
-                if records:
+                if waiting >= batch:
                     transaction.on_commit(lambda: wake(integration.pk))
+                    waiting = 0
             page += 1
+    if waiting:
+        wake(integration.pk)
     with transaction.atomic():
         integration.poll_watermark = started
         integration.last_polled_at = timezone.now()

@@ -42,6 +42,7 @@ SCALES = {
         match_lookups=200,
         backfill_records=300,
         embedded_events=5,
+        salesforce_invoices=200,
         timeout=240,
     ),
     "small": dict(
@@ -56,6 +57,7 @@ SCALES = {
         match_lookups=10_000,
         backfill_records=10_000,
         embedded_events=100,
+        salesforce_invoices=1000,
         timeout=900,
     ),
     "full": dict(
@@ -70,10 +72,11 @@ SCALES = {
         match_lookups=10_000,
         backfill_records=50_000,
         embedded_events=300,
+        salesforce_invoices=5000,
         timeout=2400,
     ),
 }
-ORDER = ("ingest", "end_to_end", "rate_limit", "matching", "backfill", "embedded")
+ORDER = ("ingest", "end_to_end", "rate_limit", "matching", "backfill", "embedded", "salesforce")
 
 
 def sizes() -> dict:
@@ -141,6 +144,8 @@ def run_all(s: dict, only: set[str]) -> dict:
     if "embedded" in only:
         embedded = ["--events", s["embedded_events"], "--latency-events", s["e2e_latency_events"], "--timeout", t / 3]
         results["embedded"] = run_module("bench_end_to_end", [*embedded, "--database", "sqlite", "--workers", 1], t)
+    if "salesforce" in only:
+        results["salesforce"] = run_module("bench_salesforce", ["--invoices", s["salesforce_invoices"]], t)
     return results
 
 
@@ -284,6 +289,29 @@ def rows(results: dict) -> list[tuple[str, str, str, str]]:
                 f"{backfill['growth_mb_per_10k']} MB",
                 "0 (flat)",
                 "",
+            )
+        )
+    sf = results.get("salesforce") or {}
+    if sf.get("ok"):
+        for kind, calls in sf["steady"].items():
+            salesforce = sum(v for k, v in calls.items() if k.startswith("salesforce_"))
+            floor = sf["minimum"][kind]
+            out.append(
+                (
+                    f"FreshBooks -> Salesforce, {kind} event: API calls (FreshBooks reads + Salesforce calls)",
+                    f"{calls['fetch'] + salesforce} ({calls['fetch']} + {salesforce})",
+                    f"minimum {floor}",
+                    ratio(calls["fetch"] + salesforce, floor),
+                )
+            )
+        b = sf["backfill"]
+        out.append(
+            (
+                f"FreshBooks -> Salesforce backfill, {b['invoices']:,} invoices of {b['clients']} clients: "
+                "Salesforce write calls (sObject Collections)",
+                f"{b['salesforce_writes']} ({b['salesforce_calls']} calls in all), {b['records_per_second']}/s",
+                f"about {b['target_writes']} (200 records a call)",
+                ratio(b["salesforce_writes"], b["target_writes"]),
             )
         )
     for key, result in results.items():
