@@ -61,7 +61,9 @@ def run(check: FitCheck) -> FitCheck:
     integration = check.integration
     flow = integration.flow
     FitCheck.objects.filter(pk=check.pk).update(status=FitCheck.Status.RUNNING)
+    setup = []
     try:
+        setup = setup_problems(integration)  # first: a missing field may be why the records cannot be read
         source_label = f"Reading {integration.source.provider_name} customers"
         _progress(check, 1, source_label)
         sources = mirror.load(
@@ -74,10 +76,13 @@ def run(check: FitCheck) -> FitCheck:
         )
         report = match_all(check, integration, sources=sources, targets=targets)
         report["samples"] = samples(integration, report["customers"])
-        report["setup"] = setup_problems(integration)
+        report["setup"] = setup
     except Exception as exc:
         FitCheck.objects.filter(pk=check.pk).update(
-            status=FitCheck.Status.FAILED, error=f"{type(exc).__name__}: {exc}", finished_at=timezone.now()
+            status=FitCheck.Status.FAILED,
+            error=f"{type(exc).__name__}: {exc}",
+            report={"setup": setup},
+            finished_at=timezone.now(),
         )
         check.refresh_from_db()
         return check

@@ -413,8 +413,18 @@ class FreshBooksSalesforce(Flow):
         return freshbooks.list_records(ctx.source, record_type, since=since, page=page, integration=ctx.integration)
 
     def setup_problems(self, ctx) -> list[str]:
-        """What the customer must create in Salesforce first (the connect page and the fit check say it)."""
-        return salesforce.setup_problems(ctx.target, integration=ctx.integration)
+        """What the customer must create in Salesforce first, and stage names the org does not have (the fit
+        check says it; the connection's Test says the first half)."""
+        problems = salesforce.setup_problems(ctx.target, integration=ctx.integration)
+        stages = salesforce.stages(ctx.target, integration=ctx.integration)
+        opts = self.options(ctx.options)
+        for option in (o for o in OPTION_FIELDS if o.kind == "text"):
+            if opts[option.name] not in stages:
+                problems.append(
+                    f"{option.label}: {opts[option.name]!r} is not an active stage of this org; choose one of "
+                    f"{', '.join(stages)} on the integration page."
+                )
+        return problems
 
 
 FLOW = FreshBooksSalesforce()

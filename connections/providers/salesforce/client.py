@@ -112,8 +112,17 @@ def error_in_body(status: int, body):
     if code == "NOT_FOUND" and "external ID field does not exist" in message:
         field = message.rsplit(":", 1)[-1].strip()
         return SetupMissing(f"{said}. {setup_advice(field)}", **kwargs)
+    missing = next((f for _, f, _ in EXTERNAL_IDS if code == "INVALID_FIELD" and f in message), None)
+    if missing:
+        return SetupMissing(f"{said}. {setup_advice(missing)}", **kwargs)
     if code in ("NOT_FOUND", "ENTITY_IS_DELETED"):
         return NotFound(said, **kwargs)
+    if code == "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST":
+        return Invalid(
+            f"{said} (a value the org's picklist does not have: check the stage names on the "
+            "integration page against the org's stages)",
+            **kwargs,
+        )
     if status in (400, 422):
         return Invalid(said, **kwargs)
     if status == 403:

@@ -40,6 +40,8 @@ def test_a_field_that_is_not_an_external_id_says_what_to_create():
     )
     assert isinstance(found, SetupMissing) and "Object Manager > Account" in found.message
     assert isinstance(error("NOT_FOUND", "The requested resource does not exist", 404), NotFound)
+    query = error("INVALID_FIELD", "No such column 'FreshBooks_Invoice_Id__c' on entity 'Opportunity'.")
+    assert isinstance(query, SetupMissing) and "on Opportunity" in query.message
 
 
 def test_a_session_without_the_api_scope_says_how_to_fix_it():

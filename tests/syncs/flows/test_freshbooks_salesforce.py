@@ -309,3 +309,29 @@ def test_another_tenants_integration_insights_are_not_found(fbsf, client, tenant
         outsider = Member(tenant=tenant_b, role="owner").user
     client.force_login(outsider)
     assert client.get(f"/integrations/{fbsf.uuid}/insights/").status_code == 404
+
+
+def test_the_fit_check_and_the_connection_test_say_what_salesforce_still_needs(sandbox, fbsf, client_a):
+    from syncs import fitcheck
+
+    org(sandbox).remove_custom_field("Account", CLIENT_ID)
+    fbsf.options = {"stage_sent": "Sent"}
+    fbsf.save()
+    check = fitcheck.run(fitcheck.start(fbsf))
+    setup = " ".join(check.report["setup"])
+    assert "Account has no field FreshBooks_Client_Id__c" in setup
+    assert "'Sent' is not an active stage" in setup and "Proposal/Price Quote" in setup
+    client_a.post(f"/connections/{fbsf.target.uuid}/test/")
+    fbsf.target.refresh_from_db()
+    assert fbsf.target.last_ping_ok is False
+    assert "not set up yet" in fbsf.target.settings["last_ping_message"]
+
+
+def test_a_stage_the_org_does_not_have_fails_the_job_with_salesforces_words_and_what_to_do(sandbox, fbsf, flush):
+    fbsf.options = {"stage_sent": "Sent"}
+    fbsf.save()
+    fb_invoice(sandbox, fb_client(sandbox, "Initech"), "70.00")
+    flush()
+    job = SyncJob.objects.get(source_type="invoice")
+    assert job.status == "failed" and "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST" in job.last_error_message
+    assert "check the stage names on the integration page" in job.last_error_message
