@@ -19,6 +19,8 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from syncs.matching import DEFAULT_THRESHOLDS
+
 
 @dataclass(frozen=True)
 class SourceRef:
@@ -116,6 +118,20 @@ class OptionField:
         if (self.low is not None and value < self.low) or (self.high is not None and value > self.high):
             return value, f"{self.label}: between {self.low:g} and {self.high:g}."
         return value, None
+
+
+# The matching thresholds every flow that matches customers offers (`syncs.review` reads them from the options).
+THRESHOLD_DEFAULTS = {"auto_link": DEFAULT_THRESHOLDS.auto_link, "review": DEFAULT_THRESHOLDS.review}
+THRESHOLD_FIELDS = (
+    OptionField("auto_link", "Link automatically from this fuzzy score (0-100)", "float", low=0, high=100),
+    OptionField("review", "Ask a person from this fuzzy score (0-100)", "float", low=0, high=100),
+)
+
+
+def threshold_errors(options: dict) -> list[str]:
+    if float(options["review"]) > float(options["auto_link"]):
+        return ["Asking a person must start at or below the automatic link score."]
+    return []
 
 
 class Flow:

@@ -35,8 +35,19 @@ from connections.providers.freshbooks.domain import client_name
 from connections.providers.salesforce import client as salesforce
 from connections.providers.salesforce import reads
 from syncs import engine, mirror, review
-from syncs.flows.base import Flow, Mapped, NeedsReview, OptionField, Plan, Skip, SourceRef
-from syncs.matching import DEFAULT_THRESHOLDS, Candidate, MatchDecision, MatchKind
+from syncs.flows.base import (
+    THRESHOLD_DEFAULTS,
+    THRESHOLD_FIELDS,
+    Flow,
+    Mapped,
+    NeedsReview,
+    OptionField,
+    Plan,
+    Skip,
+    SourceRef,
+    threshold_errors,
+)
+from syncs.matching import Candidate, MatchDecision, MatchKind
 from syncs.models import RecordLink
 
 SLUG = "freshbooks_salesforce"
@@ -50,8 +61,7 @@ DEFAULT_OPTIONS = {
     "stage_draft": "Prospecting",
     "stage_sent": "Proposal/Price Quote",
     "stage_partial": "Negotiation/Review",
-    "auto_link": DEFAULT_THRESHOLDS.auto_link,
-    "review": DEFAULT_THRESHOLDS.review,
+    **THRESHOLD_DEFAULTS,
 }
 OPTION_FIELDS = (
     OptionField("clients", "Clients to Accounts", "bool"),
@@ -60,8 +70,7 @@ OPTION_FIELDS = (
     OptionField("stage_draft", "Stage of a draft invoice's Opportunity", "text"),
     OptionField("stage_sent", "Stage of a sent, unpaid invoice's Opportunity", "text"),
     OptionField("stage_partial", "Stage of a partly paid invoice's Opportunity", "text"),
-    OptionField("auto_link", "Link automatically from this fuzzy score (0-100)", "float", low=0, high=100),
-    OptionField("review", "Ask a person from this fuzzy score (0-100)", "float", low=0, high=100),
+    *THRESHOLD_FIELDS,
 )
 
 
@@ -90,12 +99,8 @@ class FreshBooksSalesforce(Flow):
     option_fields = OPTION_FIELDS
 
     def check_options(self, options: dict) -> list[str]:
-        errors = [
-            f"{o.label}: a stage name, please." for o in OPTION_FIELDS if o.kind == "text" and not options[o.name]
-        ]
-        if float(options["review"]) > float(options["auto_link"]):
-            errors.append("Asking a person must start at or below the automatic link score.")
-        return errors
+        named = [f"{o.label}: a stage name, please." for o in OPTION_FIELDS if o.kind == "text" and not options[o.name]]
+        return named + threshold_errors(options)
 
     def preview(self, options: dict) -> dict:
         opts = self.options(options)

@@ -39,7 +39,17 @@ from connections.providers.freshbooks.domain import client_name
 from connections.providers.zendesk import client as zendesk
 from connections.providers.zendesk.organizations import OrganizationWriter
 from syncs import engine, review
-from syncs.flows.base import Flow, Mapped, NeedsReview, OptionField, Skip, SourceRef
+from syncs.flows.base import (
+    THRESHOLD_DEFAULTS,
+    THRESHOLD_FIELDS,
+    Flow,
+    Mapped,
+    NeedsReview,
+    OptionField,
+    Skip,
+    SourceRef,
+    threshold_errors,
+)
 from syncs.flows.freshbooks_zendesk_billing import (
     CUSTOM_FIELDS,
     SECTION_TITLES,
@@ -52,7 +62,7 @@ from syncs.flows.freshbooks_zendesk_billing import (
     summary_lines,
     ticket_note,
 )
-from syncs.matching import DEFAULT_THRESHOLDS, Candidate, MatchDecision, MatchKind
+from syncs.matching import Candidate, MatchDecision, MatchKind
 from syncs.models import RecordLink, RemoteRecord
 
 SLUG = "freshbooks_zendesk"
@@ -68,12 +78,10 @@ DEFAULT_OPTIONS = {
     "include_drafts": False,  # draft invoices were never sent: agents should not quote them
     "recent_invoices": 3,
     "summary_field": "notes",  # where the billing section lives: "notes" or "details"
-    "auto_link": DEFAULT_THRESHOLDS.auto_link,  # matching thresholds, read by syncs.review
-    "review": DEFAULT_THRESHOLDS.review,
+    **THRESHOLD_DEFAULTS,
 }
 
-# How the integration page shows and edits them. `auto_link` and `review` are the matching thresholds
-# `syncs.review` reads from the same options.
+# How the integration page shows and edits them.
 OPTION_FIELDS = (
     OptionField("invoices", "Invoices and payments: billing summary, custom fields and ticket notes", "bool"),
     OptionField("expenses", "Expenses of a client: summary section and ticket notes", "bool"),
@@ -84,8 +92,7 @@ OPTION_FIELDS = (
     OptionField("include_drafts", "Count draft invoices (never sent to the customer)", "bool"),
     OptionField("recent_invoices", "Invoices listed in the summary", "int", low=1, high=10),
     OptionField("summary_field", "Organization field that holds the summary", "choice", ("notes", "details")),
-    OptionField("auto_link", "Link automatically from this fuzzy score (0-100)", "float", low=0, high=100),
-    OptionField("review", "Ask a person from this fuzzy score (0-100)", "float", low=0, high=100),
+    *THRESHOLD_FIELDS,
 )
 
 WRITER = OrganizationWriter(source_type="client", sections=SECTION_TITLES, custom_fields=CUSTOM_FIELDS)
@@ -118,9 +125,7 @@ class FreshBooksZendesk(Flow):
         return preview(self.options(options))
 
     def check_options(self, options: dict) -> list[str]:
-        if float(options["review"]) > float(options["auto_link"]):
-            return ["Asking a person must start at or below the automatic link score."]
-        return []
+        return threshold_errors(options)
 
     # Fetch: the full, current records, from the system each one lives on ------------------------------
 

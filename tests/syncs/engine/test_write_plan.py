@@ -44,9 +44,8 @@ class TwoParts(Flow):
         return f"{mapped.part}-1"
 
 
-@pytest.fixture
-def two_parts(monkeypatch):
-    flow = TwoParts()
+def installed(monkeypatch, flow):
+    """The flow registered, and an enabled integration of it between two connections of a new tenant."""
     monkeypatch.setattr(f"{__name__}.FLOW", flow, raising=False)
     monkeypatch.setitem(FLOWS, TwoParts.slug, f"{__name__}.FLOW")
     tenant = TenantFactory()
@@ -56,7 +55,14 @@ def two_parts(monkeypatch):
         integration = Integration.objects.create(
             tenant=tenant, kind=TwoParts.slug, source=source, target=target, enabled=True
         )
-    with scope(tenant=tenant):
+    return integration
+
+
+@pytest.fixture
+def two_parts(monkeypatch):
+    flow = TwoParts()
+    integration = installed(monkeypatch, flow)
+    with scope(tenant=integration.tenant):
         yield flow, integration
 
 
@@ -142,15 +148,8 @@ class InBulk(TwoParts):
 
 def test_a_batch_writes_each_kind_of_part_in_one_call_and_a_refused_record_retries_alone(monkeypatch):
     flow = InBulk()
-    monkeypatch.setattr(f"{__name__}.FLOW", flow, raising=False)
-    monkeypatch.setitem(FLOWS, TwoParts.slug, f"{__name__}.FLOW")
-    tenant = TenantFactory()
-    with scopes_disabled():
-        source = ConnectionFactory(tenant=tenant, provider="freshbooks", addresses={"account_id": "A1"})
-        target = ConnectionFactory(tenant=tenant, provider="zendesk", addresses={"subdomain": "x"})
-        integration = Integration.objects.create(
-            tenant=tenant, kind=TwoParts.slug, source=source, target=target, enabled=True
-        )
+    integration = installed(monkeypatch, flow)
+    tenant, source = integration.tenant, integration.source
     with scope(tenant=tenant):
         for n in range(1, 6):
             event = InboundEvent.objects.create(
