@@ -111,14 +111,10 @@ def test_a_replay_and_a_duplicate_delivery_write_nothing_twice(sandbox, acme, fl
     job = SyncJob.objects.filter(source_type="invoice", status="succeeded").first()
     before = mark(sandbox, "salesforce")
     engine.replay(job)
-    drain_all(flush)
+    flush()
     writes = [e for e in api_calls(sandbox, "salesforce", before) if e.method in ("PATCH", "POST")]
     assert writes == [], "the replay found every part already written"
     assert len(records(sandbox, "Account")) == 1 and len(records(sandbox, "Opportunity")) == 1
-
-
-def drain_all(flush):
-    flush()
 
 
 def test_a_crash_between_the_account_and_the_opportunity_then_a_replay_ends_with_one_of_each(
