@@ -167,7 +167,7 @@ class Bench:
             load_mirror(target, "organization")
             ctx = Context(None, self.integration)
             for client_id, org_id in pairs:  # as the first event of each client leaves them: linked
-                ctx.save_link("client", client_id, "organization", org_id, "", "exact")
+                ctx.save_link("client", client_id, "organization", org_id, "exact")
             WRITER.ensure_custom_fields(ctx)
 
     def invoices(self, count: int) -> list[int]:
