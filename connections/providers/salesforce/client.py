@@ -143,9 +143,12 @@ def setup_advice(field: str) -> str:
 
 
 def ping(connection) -> tuple[bool, str]:
-    """Describe Account: proves the session, the `api` scope and read access, and feeds the setup check."""
-    call(connection, "GET", "/sobjects/Account/describe", audit_kind="connection.ping")
-    problems = setup_problems(connection)
+    """Describe Account: proves the session, the `api` scope and read access, and feeds the setup check.
+
+    A person who just created the missing field presses Test: what was cached of the schema is read afresh.
+    """
+    forget_schema(connection)
+    problems = setup_problems(connection)  # describes Account, then Opportunity: two calls
     where = connection.addresses.get("my_domain")
     if problems:
         return False, f"Salesforce ({where}) answered, but is not set up yet: " + " ".join(problems)

@@ -321,6 +321,10 @@ def test_the_fit_check_and_the_connection_test_say_what_salesforce_still_needs(s
     fbsf.target.refresh_from_db()
     assert fbsf.target.last_ping_ok is False
     assert "not set up yet" in fbsf.target.settings["last_ping_message"]
+    org(sandbox).set_custom_field("Account", CLIENT_ID, external_id=True, unique=True)  # the customer fixes it
+    client_a.post(f"/connections/{fbsf.target.uuid}/test/")
+    fbsf.target.refresh_from_db()
+    assert fbsf.target.last_ping_ok is True, "Test reads the schema afresh"
 
 
 def test_a_stage_the_org_does_not_have_fails_the_job_with_salesforces_words_and_what_to_do(sandbox, fbsf, flush):
