@@ -26,7 +26,8 @@ class ClientCredentialsGrant:
     send_credentials = "form"
 
     def host_for(self, connection) -> str:
-        return "api"
+        """The host the token endpoint is on: the connection's own by default (`Provider.host_for`)."""
+        return registry.provider(connection.provider).host_for(connection.addresses)
 
     def token_url(self, connection) -> str:
         provider = registry.provider(connection.provider)

@@ -68,6 +68,10 @@ class Provider:
     rate_limits: tuple[RateLimit, ...] = ()
     hosts: tuple[Host, ...] = ()
     docs_url: str = ""
+    # Where one provider serves each customer from one of several declared hosts (Salesforce's My Domain
+    # forms, Zuora's regional environments): the address field whose value names the connection's host. The
+    # connection stores a key of the list, never a URL.
+    host_choice: str = ""
     # What the requested access lets ml-connector do, in words, for the connect page.
     access: str = ""
     extra: dict = field(default_factory=dict)
@@ -75,6 +79,15 @@ class Provider:
     @property
     def uses_oauth(self) -> bool:
         return AuthKind.OAUTH2_USER in self.auth_kinds
+
+    def host_for(self, addresses: dict | None) -> str:
+        """The name of the host a connection with these addresses calls by default ("api" for most)."""
+        if not self.host_choice:
+            return "api"
+        chosen = str((addresses or {}).get(self.host_choice) or "")
+        if chosen not in {host.name for host in self.hosts}:
+            raise ValueError(f"{self.name} has no {self.host_choice} {chosen!r}.")
+        return chosen
 
     def host(self, name: str = "api") -> Host:
         for host in self.hosts:

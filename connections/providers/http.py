@@ -52,11 +52,14 @@ def hooks(provider_slug: str):
     return registry.part(provider_slug, "client")
 
 
-def build_url(connection, path: str, host: str = "api") -> str:
-    """Base URL from the provider's rules and the connection's addresses, then a path that cannot leave it."""
+def build_url(connection, path: str, host: str | None = None) -> str:
+    """Base URL from the provider's rules and the connection's addresses, then a path that cannot leave it.
+
+    `host` names one of the provider's hosts; by default the connection's own (`Provider.host_for`).
+    """
     provider = registry.provider(connection.provider)
     try:
-        base = provider.base_url(host, connection.addresses)
+        base = provider.base_url(host or provider.host_for(connection.addresses), connection.addresses)
     except ValueError as exc:
         raise UnsafeHost(str(exc), provider=connection.provider) from None
     if not path.startswith("/") or path.startswith("//") or "://" in path or "\\" in path:
@@ -86,7 +89,7 @@ def call(
     method: str,
     path: str,
     *,
-    host: str = "api",
+    host: str | None = None,
     params=None,
     json_body=None,
     data=None,

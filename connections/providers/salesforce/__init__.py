@@ -26,6 +26,7 @@ PROVIDER = Provider(
     auth_kinds=(AuthKind.CLIENT_CREDENTIALS,),
     address_fields=("my_domain", "edition"),
     required_addresses=("my_domain", "edition"),
+    host_choice="edition",
     hosts=(
         Host("production", "https://{my_domain}.my.salesforce.com", sandbox_path="/{my_domain}"),
         Host("sandbox", "https://{my_domain}.sandbox.my.salesforce.com", sandbox_path="/{my_domain}"),

@@ -14,9 +14,6 @@ from connections.providers.salesforce import PROVIDER
 class SalesforceGrant(ClientCredentialsGrant):
     token_path = "/services/oauth2/token"
 
-    def host_for(self, connection) -> str:
-        return connection.addresses.get("edition") or "production"
-
     def addresses_from(self, connection, body: dict) -> dict:
         instance_url = body.get("instance_url")
         found = PROVIDER.match_base_url(instance_url, prefer=self.host_for(connection))

@@ -47,8 +47,7 @@ def data_path(path: str) -> str:
 
 def call(connection, method: str, path: str, **kwargs) -> http.Result:
     """A call on the connection's own instance (its My Domain host form), under the pinned API version."""
-    host = connection.addresses.get("edition") or "production"
-    return http.call(connection, method, data_path(path), host=host, **kwargs)
+    return http.call(connection, method, data_path(path), **kwargs)
 
 
 # Hooks the shared call path reads ---------------------------------------------------------------------
@@ -199,12 +198,10 @@ def has_object(connection, name: str, *, integration=None) -> bool:
 
 def revoke(connection) -> None:
     """On disconnect: revoke the session we hold (the consumer secret is the customer's to rotate)."""
-    host = connection.addresses.get("edition") or "production"
     http.call(
         connection,
         "POST",
         "/services/oauth2/revoke",
-        host=host,
         data={"token": connection.access_token},
         audit_kind="connection.revoke",
     )
