@@ -74,6 +74,7 @@ PROVIDERS: dict[str, ProviderSpec] = {
         webhooks=None,
         subscriptions=None,
     ),
+    "zuora": ProviderSpec.declaration_only("connections.providers.zuora"),
 }
 
 FLOWS: dict[str, str] = {
