@@ -45,7 +45,8 @@ def access_token_for(connection: Connection) -> str | None:
             return refresh(connection, reason="no token yet")
         return None
     expires = connection.access_expires_at
-    if expires is not None and expires - margin() <= timezone.now() and connection.refresh_token:
+    renewable = connection.refresh_token or kind_of(connection) == AuthKind.CLIENT_CREDENTIALS
+    if expires is not None and expires - margin() <= timezone.now() and renewable:
         return refresh(connection, reason="the access token expires soon")
     return connection.access_token
 

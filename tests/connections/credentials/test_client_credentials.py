@@ -273,3 +273,16 @@ def test_no_salesforce_secret_reaches_the_database_logs_audit_api_or_pages_over_
     texts += [client_a.get("/connections/connect/salesforce/").content.decode()]
     for text in texts:
         assert not any(s in text for s in secrets)
+
+
+def test_a_token_that_says_when_it_expires_is_minted_again_shortly_before(sandbox, tenant_a, in_tenant_a):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    connection = salesforce_connection(sandbox, tenant_a)
+    salesforce.call(connection, "GET", "/limits")
+    Connection.objects.filter(pk=connection.pk).update(access_expires_at=timezone.now() + timedelta(minutes=5))
+    connection.refresh_from_db()
+    salesforce.call(connection, "GET", "/limits")
+    assert mints(sandbox) == 2, "within the margin: minted before the call, not after a 401"
