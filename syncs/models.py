@@ -173,6 +173,9 @@ class WriteLedger(models.Model):
     target_id = models.CharField(max_length=100, blank=True)
     fingerprint = models.CharField(max_length=64, blank=True)
     state = models.CharField(max_length=8, choices=State.choices, default=State.WRITTEN)
+    # When this payload was first attempted: a retry of the same payload keeps it, so a writer can tell an
+    # attempt older than the target's idempotency window (Zuora keeps keys 24 hours) and look before writing.
+    attempted_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = ScopedManager(tenant="tenant")

@@ -7,6 +7,8 @@ bookkeeping without knowing the sync models.
 
 from dataclasses import dataclass
 
+from django.utils import timezone
+
 import audit
 from connections.models import Connection, Integration
 from syncs.engine.jobs import release_dependents
@@ -88,8 +90,14 @@ class Context:
         ).first()
 
     def writing(self, source_type: str, source_id, part: str, target_type: str, target_id, fingerprint: str) -> None:
-        """Just before the call: from now until `wrote`, the part may or may not have landed."""
-        self._ledger(source_type, source_id, part, target_type, target_id, fingerprint, WriteLedger.State.PENDING)
+        """Just before the call: from now until `wrote`, the part may or may not have landed. A retry of the same
+        payload keeps the time of its first attempt."""
+        before = self.written(source_type, source_id, part)
+        again = before is not None and before.state == WriteLedger.State.PENDING and before.fingerprint == fingerprint
+        attempted = before.attempted_at if again and before.attempted_at else timezone.now()
+        self._ledger(
+            source_type, source_id, part, target_type, target_id, fingerprint, WriteLedger.State.PENDING, attempted
+        )
 
     def wrote(self, source_type: str, source_id, part: str, target_type: str, target_id, fingerprint: str) -> None:
         self._ledger(source_type, source_id, part, target_type, target_id, fingerprint, WriteLedger.State.WRITTEN)
@@ -100,7 +108,7 @@ class Context:
             integration=self.integration, source_type=source_type, source_id=str(source_id), part=part
         ).delete()
 
-    def _ledger(self, source_type, source_id, part, target_type, target_id, fingerprint, state) -> None:
+    def _ledger(self, source_type, source_id, part, target_type, target_id, fingerprint, state, attempted=None):
         WriteLedger.objects.update_or_create(
             integration=self.integration,
             source_type=source_type,
@@ -112,5 +120,6 @@ class Context:
                 "target_id": "" if target_id is None else str(target_id),
                 "fingerprint": fingerprint,
                 "state": state,
+                **({"attempted_at": attempted} if attempted else {}),
             },
         )

@@ -10,6 +10,7 @@ parks the job until the connection is reconnected, `Permanent` fails at once wit
 """
 
 import logging
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -226,7 +227,17 @@ def plan_part(job: SyncJob, ctx: Context, flow, record: dict, ref: SourceRef, pa
             "job.dry_run", f"Would {would['action']} {part.target_type} {target_id or ''}".strip() + ".", data=would
         )
         return would
+    again = done is not None and done.state == done.State.PENDING and done.fingerprint == part.fingerprint
+    part.extra["idempotency_key"] = idempotency_key(ctx, source, part)
+    part.extra["pending_since"] = done.attempted_at if again else None
     return Write(part, source, identity, target_id, method)
+
+
+def idempotency_key(ctx: Context, source: SourceRef, part: Mapped) -> str:
+    """The key a target with idempotency keys (Zuora) is given for this write: stable across retries of the same
+    content, new when the content changes."""
+    name = f"{ctx.integration.uuid}/{source.type}/{source.id}/{part.part}/{part.fingerprint}"
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"ml-connector:{name}"))
 
 
 def land_part(ctx: Context, step: Write, written_id) -> dict:

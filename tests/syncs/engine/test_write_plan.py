@@ -167,3 +167,37 @@ def test_a_batch_writes_each_kind_of_part_in_one_call_and_a_refused_record_retri
         statuses = dict(SyncJob.objects.values_list("source_id", "status"))
         assert statuses == {"1": "succeeded", "2": "succeeded", "3": "pending", "4": "succeeded", "5": "succeeded"}
         assert RecordLink.objects.filter(integration=integration).count() == 2
+
+
+class Keyed(TwoParts):
+    """Keeps the idempotency key and the first attempt's time each write was given."""
+
+    def __init__(self):
+        super().__init__()
+        self.seen = []
+
+    def write(self, ctx, mapped, target_id):
+        if mapped.part == "deal":
+            self.seen.append((mapped.extra["idempotency_key"], mapped.extra["pending_since"]))
+        return super().write(ctx, mapped, target_id)
+
+
+def test_an_idempotency_key_is_stable_across_retries_and_new_when_the_content_changes(monkeypatch, clock):
+    flow = Keyed()
+    integration = installed(monkeypatch, flow)
+    with scope(tenant=integration.tenant):
+        flow.fail_on = {"deal"}
+        job = run_event(integration, "a")
+        clock.advance(3600)
+        flow.fail_on = {"deal"}
+        SyncJob.objects.filter(pk=job.pk).update(next_attempt_at=timezone.now())
+        engine.run(job.pk)
+        SyncJob.objects.filter(pk=job.pk).update(next_attempt_at=timezone.now())
+        engine.run(job.pk)
+        (first, none), (second, since), (third, since_again) = flow.seen
+        assert first == second == third, "the same content keeps its key"
+        assert none is None and since is not None and since == since_again, "the first attempt's time is kept"
+        assert timezone.now() - since >= timezone.timedelta(seconds=3600)
+        flow.amount = 999
+        run_event(integration, "b")
+        assert flow.seen[-1][0] != first, "new content, new key"
