@@ -93,7 +93,8 @@ def run(check: FitCheck) -> FitCheck:
 
 def match_all(check: FitCheck, integration, *, sources: int, targets: int) -> dict:
     """Every mirrored source customer through the integration's match index; nothing is written or opened."""
-    source_type, target_type = integration.flow.source_record_type, integration.flow.target_record_type
+    flow = integration.flow
+    source_type, target_type = flow.source_record_type, flow.target_record_type
     index = review.index_for(integration, target_type)
     links = dict(
         RecordLink.objects.filter(
@@ -111,7 +112,7 @@ def match_all(check: FitCheck, integration, *, sources: int, targets: int) -> di
         decision = index.match(
             customer.name,
             emails=customer.emails,
-            external_id=customer.remote_id,
+            external_id=flow.external_id_of(customer.remote_id),
             linked_record_id=links.get(customer.remote_id),
         )
         outcome = OUTCOME[decision.kind]

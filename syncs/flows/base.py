@@ -152,6 +152,11 @@ class Flow:
     default_options: Mapping = {}
     option_fields: tuple[OptionField, ...] = ()
 
+    def external_id_of(self, source_id) -> str:
+        """How a target record carries this source record's id, as the mirror reads it (the matcher's exact
+        external-id step, and its guard against linking a record that carries another one's)."""
+        return str(source_id)
+
     def options(self, integration_options: dict | None) -> dict:
         """The options in force: the defaults, overridden by what the integration saved."""
         return {**self.default_options, **(integration_options or {})}

@@ -290,7 +290,7 @@ class FreshBooksSalesforce(Flow):
                 source_id=client_id,
                 name=mapped.payload["fields"]["Name"],
                 emails=tuple(e for e in (mapped.payload["email"],) if e),
-                external_id=client_id,
+                external_id=self.external_id_of(client_id),
                 record_type="Account",
                 create_when_none=True,
                 summary={"email": mapped.payload["email"], "city": mapped.payload["fields"]["BillingCity"] or ""},

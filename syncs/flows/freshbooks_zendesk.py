@@ -127,6 +127,9 @@ class FreshBooksZendesk(Flow):
     def check_options(self, options: dict) -> list[str]:
         return threshold_errors(options)
 
+    def external_id_of(self, source_id) -> str:
+        return f"freshbooks:client:{source_id}"  # what this flow gives the organizations it creates
+
     # Fetch: the full, current records, from the system each one lives on ------------------------------
 
     def fetch(self, ctx, ref: SourceRef) -> dict | None:
@@ -367,6 +370,7 @@ class FreshBooksZendesk(Flow):
                 source_id=str(client_id),
                 name=client_name(client),
                 emails=tuple(e for e in (client.get("email"),) if e),
+                external_id=self.external_id_of(client_id),
                 record_type="organization",
                 summary={"email": client.get("email") or "", "city": client.get("p_city") or ""},
             )
@@ -411,7 +415,7 @@ class FreshBooksZendesk(Flow):
                 ctx,
                 client_id,
                 name_of=lambda: self.new_organization_name(ctx, client_id, payload),
-                external_id=f"freshbooks:client:{client_id}",
+                external_id=self.external_id_of(client_id),
             )
         with WRITER.lock(ctx, target_id):
             section, fields = payload["section"], payload["fields"]

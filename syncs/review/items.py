@@ -53,11 +53,13 @@ def match_or_review(
     use_email: bool = False,
     summary: dict | None = None,
     create_when_none: bool = False,
+    name_links: bool = True,
 ) -> tuple[str | None, str]:
     """(target record id, RecordLink method) for a source record, or raise `NeedsReview` with an open item.
 
     `create_when_none`: a record with no candidate near enough to ask about is new, and is created (the seed
-    says so for Salesforce Accounts); otherwise a person decides that too.
+    says so for Salesforce Accounts); otherwise a person decides that too. `name_links=False`: a name, even an
+    exact one, is never enough to link (billing accounts: only an id or an e-mail is); a person confirms it.
 
     A manual link for this source record wins over everything; a person's "create new" decision answers
     (None, "created"). Candidates a person rejected ("Not a match") are never linked automatically.
@@ -91,6 +93,10 @@ def match_or_review(
     decision = index_for(integration, record_type).match(
         name, emails=emails, external_id=external_id, use_email=use_email
     )
+    if decision.linked and not name_links and decision.kind in (MatchKind.NAME, MatchKind.FUZZY):
+        decision = MatchDecision(
+            MatchKind.REVIEW, None, decision.candidates, f"{decision.reason}; a name alone is not enough here"
+        )
     if decision.linked and decision.candidate.record_id not in rejected:
         method = METHOD_FOR_KIND[decision.kind]
         target_ref = f"{record_type}:{decision.candidate.record_id}"

@@ -334,3 +334,17 @@ def test_create_new_makes_one_organization_and_the_invoices_notes_follow(
     assert org.external_id == f"freshbooks:client:{customer['id']}"
     assert invoice["invoice_number"] in org.notes
     assert SyncJob.objects.exclude(status="succeeded").count() == 0
+
+
+def test_an_organization_carrying_another_clients_id_is_never_linked_by_its_name(sandbox, fbzd, flush):
+    """The external-id guard: two FreshBooks clients of one name must not share one organization."""
+    account = zendesk_account(sandbox)
+    taken = account.create_organization({"name": "Soylent Foods", "external_id": "freshbooks:client:999999"})
+    account.drain_events()
+    mirror(fbzd)
+    customer = fb_client(sandbox, "Soylent Foods")
+    fb_invoice(sandbox, customer, "40.00")
+    flush()
+    item = ReviewItem.objects.get(integration=fbzd, source_id=str(customer["id"]), status="open")
+    assert "linked to another record" in item.reason
+    assert not RecordLink.objects.filter(integration=fbzd, target_id=str(taken.id)).exists()
