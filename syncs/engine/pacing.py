@@ -76,7 +76,9 @@ def reserve_wait(connection: Connection) -> float:
     if timezone.now().timestamp() - float(known.get("at") or 0) > RESERVE_WAIT_SECONDS:
         return 0.0  # an old reading: let a call through, and its answer says how things stand now
     reserve = limit * (1 - settings.SYNC_RATE_BUDGET_FRACTION)
-    return float(RESERVE_WAIT_SECONDS) if known.get("window_seconds") and remaining <= reserve else 0.0
+    if not known.get("window_seconds") or remaining > reserve:
+        return 0.0
+    return float(min(RESERVE_WAIT_SECONDS, known.get("reset_seconds") or RESERVE_WAIT_SECONDS))
 
 
 def take_budget(connection: Connection) -> float:
