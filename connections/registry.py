@@ -74,12 +74,20 @@ PROVIDERS: dict[str, ProviderSpec] = {
         webhooks=None,
         subscriptions=None,
     ),
-    "zuora": ProviderSpec.declaration_only("connections.providers.zuora"),
+    "zuora": ProviderSpec(
+        "connections.providers.zuora",
+        auth="auth.GRANT",
+        webhooks=None,
+        subscriptions=None,
+        emulator=None,
+        seed=None,
+    ),
 }
 
 FLOWS: dict[str, str] = {
     "freshbooks_zendesk": "syncs.flows.freshbooks_zendesk.FLOW",
     "freshbooks_salesforce": "syncs.flows.freshbooks_salesforce.FLOW",
+    "freshbooks_zuora": "syncs.flows.freshbooks_zuora.FLOW",
 }
 
 
