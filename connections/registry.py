@@ -79,7 +79,6 @@ PROVIDERS: dict[str, ProviderSpec] = {
         auth="auth.GRANT",
         webhooks=None,
         subscriptions=None,
-        emulator=None,
         seed=None,
     ),
 }
