@@ -3,9 +3,10 @@
 
 What moves, by the source record a job is about:
 
-    client     its Account: found by `FreshBooksClientId__c`, else by bill-to e-mail, else created (name,
-               currency, bill-to contact, bill cycle day, payment term, `autoPay: false`, the id field; never
-               `crmId`, which Zuora's Salesforce connector owns). A name alone never attaches it: a person does.
+    client     its Account, once it is billed (its first invoice makes it): found by `FreshBooksClientId__c`,
+               else by bill-to e-mail, else created (name, currency, bill-to contact, bill cycle day, payment
+               term, `autoPay: false`, the id field; never `crmId`, which Zuora's Salesforce connector owns).
+               A name alone never attaches it: a person does.
     invoice    a standalone Invoice with its lines (amounts, quantities, descriptions, tax as FreshBooks computed
                it), invoice and due dates, the FreshBooks number and id, posted on create. A change before
                posting amends it; after, the timeline says what Zuora allows and that nothing was changed.
@@ -127,7 +128,12 @@ class FreshBooksZuora(Flow):
     def map(self, ctx, record: dict) -> Mapped | Plan:
         opts = self.options(ctx.options)
         if record["kind"] == "client":
-            return self.account_part(record["client"], opts)
+            client = record["client"]
+            if not ctx.link("client", client["id"], "account"):
+                raise Skip(
+                    f"Client {client_name(client)} is not billed yet: its Account is made with its first invoice."
+                )
+            return self.account_part(client, opts)
         invoice = record["invoice"]
         if invoice.get("vis_state", 0) != 0 or invoice.get("v3_status") == "draft":
             raise Skip(f"Invoice {invoice.get('invoice_number')} is a draft or deleted in FreshBooks; not billed.")
@@ -264,12 +270,17 @@ class FreshBooksZuora(Flow):
     def write_account(self, ctx, mapped, target_id) -> str:
         fields = mapped.payload["fields"]
         if target_id:
-            # Zuora's own Account (matched by e-mail, or linked by a person): only our id field is set on it.
+            # Zuora's own Account (matched by e-mail, or linked by a person) gets only our id field; one we
+            # created follows the client's name too.
+            changes = {zuora.CLIENT_ID_FIELD: mapped.payload["client_id"]}
+            link = ctx.link("client", mapped.payload["client_id"], "account")
+            if link and link.method == "created":
+                changes["name"] = fields["name"]
             zuora.call(
                 ctx.target,
                 "PUT",
                 f"/v1/accounts/{target_id}",
-                json_body={zuora.CLIENT_ID_FIELD: mapped.payload["client_id"]},
+                json_body=changes,
                 integration=ctx.integration,
                 track_id=self.track_id(ctx),
             )

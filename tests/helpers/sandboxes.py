@@ -114,3 +114,20 @@ def salesforce_connection(sandbox, tenant, my_domain="acme", edition="production
             refresh_token=None,
             access_expires_at=None,
         )
+
+
+def zuora_connection(sandbox, tenant, environment="us-sandbox-2"):
+    """A Zuora connection with the sandbox OAuth client; it mints its token on first use."""
+    sandbox["zuora"].tenant(environment)
+    with scopes_disabled():
+        return ConnectionFactory(
+            tenant=tenant,
+            provider="zuora",
+            label="Zuora",
+            addresses={"environment": environment},
+            settings={"client_id": "sandbox-zuora-client", "auth": "client_credentials"},
+            client_secret="sandbox-zuora-secret",
+            access_token=None,
+            refresh_token=None,
+            access_expires_at=None,
+        )

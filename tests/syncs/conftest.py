@@ -10,7 +10,13 @@ from connections.models import Integration
 from connections.providers.freshbooks import subscriptions as freshbooks_webhooks
 from connections.providers.zendesk import subscriptions as zendesk_webhooks
 from syncs.flows.freshbooks_zendesk import SLUG
-from tests.helpers.sandboxes import drain, freshbooks_connection, salesforce_connection, zendesk_connection
+from tests.helpers.sandboxes import (
+    drain,
+    freshbooks_connection,
+    salesforce_connection,
+    zendesk_connection,
+    zuora_connection,
+)
 
 
 @pytest.fixture
@@ -58,6 +64,26 @@ def fbsf(sandbox, tenant_a, client, clock, django_capture_on_commit_callbacks):
     with scopes_disabled():
         integration = Integration.objects.create(
             tenant=tenant_a, kind=SALESFORCE, source=source, target=target, enabled=True
+        )
+    sandbox.send_webhooks_to(client)
+    with scope(tenant=tenant_a):
+        with django_capture_on_commit_callbacks(execute=True):
+            freshbooks_webhooks.register(source)
+            sandbox.deliver()
+        integration.refresh_from_db()
+        yield integration
+
+
+@pytest.fixture
+def fbzu(sandbox, tenant_a, client, clock, django_capture_on_commit_callbacks):
+    """FreshBooks and Zuora connected, the FreshBooks -> Zuora integration on, FreshBooks webhooks in."""
+    from syncs.flows.freshbooks_zuora import SLUG as ZUORA
+
+    source = freshbooks_connection(sandbox, tenant_a, access_expires_at=timezone.now() + timedelta(days=30))
+    target = zuora_connection(sandbox, tenant_a)
+    with scopes_disabled():
+        integration = Integration.objects.create(
+            tenant=tenant_a, kind=ZUORA, source=source, target=target, enabled=True
         )
     sandbox.send_webhooks_to(client)
     with scope(tenant=tenant_a):

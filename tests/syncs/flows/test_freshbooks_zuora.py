@@ -1,0 +1,151 @@
+"""FreshBooks -> Zuora end to end: FreshBooks' signed webhooks in, the Zuora emulator's REST API out."""
+
+from datetime import timedelta
+
+from syncs import engine
+from syncs.models import ReviewItem, SyncJob
+from tests.helpers.billing import fb_client, fb_invoice, requests_to
+from tests.helpers.sandboxes import ACCOUNT
+
+
+def tenant(sandbox):
+    return sandbox["zuora"].tenant("us-sandbox-2")
+
+
+def mark(sandbox, slug):
+    return len(sandbox[slug].journal.entries(kind="request"))
+
+
+def api_calls(sandbox, slug, since=0):
+    return [e for e in requests_to(sandbox, slug, since) if "/oauth/token" not in e.url]
+
+
+def pay(sandbox, invoice, amount):
+    return sandbox["freshbooks"].create(ACCOUNT, "payment", {"invoiceid": invoice["id"], "amount": amount})
+
+
+def test_the_seed_example_an_invoice_appears_as_the_clients_account_and_a_posted_invoice(sandbox, fbzu, flush):
+    customer = fb_client(sandbox, "Acme Corp", fname="Ann", lname="Lee")
+    invoice = fb_invoice(sandbox, customer, "1200.00", due_in=30)
+    flush()
+    [account] = tenant(sandbox).accounts.values()
+    assert account["custom"]["FreshBooksClientId__c"] == str(customer["id"]) and account["name"] == "Acme Corp"
+    assert account["paymentTerm"] == "Net 30" and account["autoPay"] is False and account["crmId"] is None
+    assert account["billToContact"]["workEmail"] == "ap@example.com"
+    [zi] = tenant(sandbox).invoices.values()
+    assert zi["status"] == "Posted" and zi["amount"] == 1200.0 and zi["dueDate"] == invoice["due_date"]
+    assert zi["invoiceNumber"] == f"FB-{invoice['invoice_number']}"
+    assert zi["custom"]["FreshBooksInvoiceId__c"] == str(invoice["id"])
+
+    second = fb_invoice(sandbox, customer, "80.00")
+    flush()
+    assert len(tenant(sandbox).accounts) == 1, "the second invoice reuses the Account"
+    assert {i["amount"] for i in tenant(sandbox).invoices.values()} == {1200.0, 80.0}
+    assert second
+
+
+def test_a_payment_is_applied_to_its_invoice_in_one_post(sandbox, fbzu, flush):
+    customer = fb_client(sandbox, "Initech")
+    invoice = fb_invoice(sandbox, customer, "500.00")
+    flush()
+    pay(sandbox, invoice, "200.00")
+    flush()
+    [payment] = tenant(sandbox).payments.values()
+    [zi] = tenant(sandbox).invoices.values()
+    assert payment["type"] == "External" and payment["appliedAmount"] == 200.0
+    assert zi["balance"] == 300.0
+
+
+def test_calls_per_event_in_steady_state(sandbox, fbzu, flush):
+    customer = fb_client(sandbox, "Hooli Cloud")
+    fb_invoice(sandbox, customer, "10.00")
+    flush()
+    fb, zu = mark(sandbox, "freshbooks"), mark(sandbox, "zuora")
+    invoice = fb_invoice(sandbox, customer, "20.00")
+    flush()
+    assert (len(requests_to(sandbox, "freshbooks", fb)), len(api_calls(sandbox, "zuora", zu))) == (1, 1)
+    fb, zu = mark(sandbox, "freshbooks"), mark(sandbox, "zuora")
+    pay(sandbox, invoice, "20.00")
+    flush()
+    fb_calls, zu_calls = len(requests_to(sandbox, "freshbooks", fb)), len(api_calls(sandbox, "zuora", zu))
+    assert zu_calls == 1, "the payment POST alone"
+    assert fb_calls <= 3, "the payment and its invoice (and FreshBooks' own invoice update after it)"
+
+
+def test_an_answer_lost_after_zuora_created_the_invoice_then_a_retry_creates_one_invoice(sandbox, fbzu, flush, clock):
+    customer = fb_client(sandbox, "Umbrella Health")
+    fb_invoice(sandbox, customer, "10.00")
+    flush()
+    tenant(sandbox).lose_answers = 1
+    fb_invoice(sandbox, customer, "75.00")
+    flush()
+    assert len(tenant(sandbox).invoices) == 2, "Zuora created it once; the retry got its first answer back"
+    assert not SyncJob.objects.exclude(status="succeeded").exists()
+
+
+def test_a_replay_two_days_later_creates_nothing_new(sandbox, fbzu, flush, clock):
+    customer = fb_client(sandbox, "Stark Analytics")
+    fb_invoice(sandbox, customer, "10.00")
+    flush()
+    job = SyncJob.objects.filter(source_type="invoice", status="succeeded").first()
+    clock.advance(timedelta(days=2).total_seconds())
+    before = mark(sandbox, "zuora")
+    engine.replay(job)
+    flush()
+    assert len(tenant(sandbox).invoices) == 1 and len(tenant(sandbox).accounts) == 1
+    writes = [e for e in api_calls(sandbox, "zuora", before) if e.method in ("POST", "PUT")]
+    assert writes == []
+
+
+def test_a_write_first_tried_longer_ago_than_zuoras_key_window_looks_before_it_creates(sandbox, fbzu, flush, clock):
+    customer = fb_client(sandbox, "Wayne Logistics")
+    fb_invoice(sandbox, customer, "10.00")
+    flush()
+    tenant(sandbox).lose_answers = 1
+    invoice = fb_invoice(sandbox, customer, "33.00")
+    with_lost_answer = SyncJob.objects.count()
+    sandbox.deliver()  # the webhook in; the job's POST is done by Zuora, its answer lost
+    for job in SyncJob.objects.filter(status="pending"):
+        engine.run(job.pk)
+    assert len(tenant(sandbox).invoices) == 2 and with_lost_answer >= 1
+    clock.advance(timedelta(hours=25).total_seconds())  # Zuora forgot the key meanwhile
+    tenant(sandbox).keys.clear()
+    flush()
+    assert len(tenant(sandbox).invoices) == 2, "found by its FreshBooks id, not created again"
+    assert SyncJob.objects.get(source_type="invoice", source_id=str(invoice["id"])).status == "succeeded"
+
+
+def test_a_name_alone_never_attaches_an_invoice_to_a_billing_account(sandbox, fbzu, flush):
+    control = sandbox["zuora"]
+    control.tenant("us-sandbox-2").create_account(
+        {
+            "name": "Vandelay Imports",
+            "currency": "USD",
+            "billCycleDay": 1,
+            "billToContact": {"firstName": "Art", "lastName": "Vandelay", "workEmail": "art@vandelay.example"},
+        }
+    )
+    customer = fb_client(sandbox, "Vandelay Imports", email="ap@vandelay.example")
+    fb_invoice(sandbox, customer, "90.00")
+    flush()
+    item = ReviewItem.objects.get(integration=fbzu, status="open")
+    assert "a name alone is not enough" in item.reason
+    assert len(tenant(sandbox).invoices) == 0
+
+
+def test_a_bill_to_email_finds_the_account_and_sets_the_id_field_on_it(sandbox, fbzu, flush):
+    existing = tenant(sandbox).create_account(
+        {
+            "name": "Globex Billing",
+            "currency": "USD",
+            "billCycleDay": 1,
+            "billToContact": {"firstName": "Hank", "lastName": "Scorpio", "workEmail": "pay@globex.example"},
+        }
+    )
+    customer = fb_client(sandbox, "Globex Industrial", email="pay@globex.example")
+    fb_invoice(sandbox, customer, "15.00")
+    flush()
+    assert len(tenant(sandbox).accounts) == 1
+    assert existing["custom"]["FreshBooksClientId__c"] == str(customer["id"])
+    [zi] = tenant(sandbox).invoices.values()
+    assert zi["accountId"] == existing["id"]
