@@ -39,6 +39,10 @@ class ClientCredentialsGrant:
     def params(self, connection) -> dict:
         return {"grant_type": "client_credentials"}
 
+    def refused_advice(self, connection) -> str:
+        """What to check when the token endpoint refuses the credentials, in the provider's terms."""
+        return "Check the client id and secret."
+
     def addresses_from(self, connection, body: dict) -> dict:
         """Addresses the token answer teaches (checked against the provider's hosts); {} when none."""
         return {}
@@ -76,10 +80,8 @@ def try_credentials(tenant, provider, label: str, fields: dict, existing=None):
     try:
         token, learnt = mint(trial)
     except InvalidGrant as exc:
-        return None, (
-            f"{provider.name} refused these credentials ({exc}). Check the consumer key and secret, that the "
-            "client credentials flow is enabled and that a Run As user is set. Nothing was saved."
-        )
+        advice = grant_of(trial).refused_advice(trial)
+        return None, f"{provider.name} refused these credentials ({exc}). {advice} Nothing was saved."
     except ProviderError as exc:
         return None, f"{provider.name} could not issue a token: {exc.message} Nothing was saved."
     trial.access_token, trial.access_expires_at = token.access_token, token.access_expires_at

@@ -14,6 +14,12 @@ from connections.providers.salesforce import PROVIDER
 class SalesforceGrant(ClientCredentialsGrant):
     token_path = "/services/oauth2/token"
 
+    def refused_advice(self, connection) -> str:
+        return (
+            "Check the consumer key and secret, that the client credentials flow is enabled and that a Run As "
+            "user is set."
+        )
+
     def addresses_from(self, connection, body: dict) -> dict:
         instance_url = body.get("instance_url")
         found = PROVIDER.match_base_url(instance_url, prefer=self.host_for(connection))

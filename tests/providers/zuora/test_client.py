@@ -82,3 +82,47 @@ def test_the_form_takes_an_environment_by_name_or_by_login_address_and_says_when
     assert not neither.is_valid() and "Choose the environment" in neither.errors["environment"][0]
     unknown = base_form(login_url="https://zuora.example.com")
     assert not unknown.is_valid() and "not one of Zuora's environments" in unknown.errors["login_url"][0]
+
+
+FORM = {
+    "label": "Zuora",
+    "environment": "us-sandbox-2",
+    "client_id": "sandbox-zuora-client",
+    "client_secret": "sandbox-zuora-secret",
+}
+
+
+def zuora_connections(tenant):
+    from django_scopes import scope
+
+    from connections.models import Connection
+
+    with scope(tenant=tenant):
+        return list(Connection.objects.filter(provider="zuora"))
+
+
+def test_connecting_zuora_proves_the_client_in_its_environment(sandbox, client_a, tenant_a):
+    response = client_a.post(
+        "/connections/connect/zuora/", {**FORM, "environment": "", "login_url": "apisandbox.zuora.com"}
+    )
+    [connection] = zuora_connections(tenant_a)
+    assert response.status_code == 302 and connection.addresses == {"environment": "us-sandbox-2"}
+    assert connection.status == "active" and connection.last_ping_ok and connection.access_expires_at is not None
+
+
+def test_a_client_of_another_region_is_refused_with_its_own_message(sandbox, client_a, tenant_a):
+    sandbox["zuora"].config["client_environments"] = ["eu-production"]
+    page = client_a.post("/connections/connect/zuora/", FORM).content.decode()
+    assert "refused these credentials" in page and "belong to US API Sandbox (Cloud 2)" in page
+    assert zuora_connections(tenant_a) == []
+
+
+def test_wrong_credentials_are_refused(sandbox, client_a, tenant_a):
+    page = client_a.post("/connections/connect/zuora/", {**FORM, "client_secret": "nope"}).content.decode()
+    assert "invalid_client" in page and zuora_connections(tenant_a) == []
+
+
+def test_a_user_without_api_write_access_is_told_so_on_the_connect_page(sandbox, client_a, tenant_a):
+    sandbox["zuora"].tenant("us-sandbox-2").flags["api_write_access"] = False
+    page = client_a.post("/connections/connect/zuora/", FORM).content.decode()
+    assert "lacks the API Write Access permission" in page and zuora_connections(tenant_a) == []
