@@ -149,3 +149,24 @@ def test_a_bill_to_email_finds_the_account_and_sets_the_id_field_on_it(sandbox, 
     assert existing["custom"]["FreshBooksClientId__c"] == str(customer["id"])
     [zi] = tenant(sandbox).invoices.values()
     assert zi["accountId"] == existing["id"]
+
+
+def test_lock_contention_inside_http_200_is_retried_and_a_refusal_fails_with_zuoras_words(sandbox, fbzu, flush):
+    customer = fb_client(sandbox, "Bluth Company")
+    tenant(sandbox).lock_contention = 1
+    fb_invoice(sandbox, customer, "12.00")
+    flush()
+    assert len(tenant(sandbox).invoices) == 1 and not SyncJob.objects.exclude(status="succeeded").exists()
+    tenant(sandbox).flags["unified_invoicing"] = False
+    fb_invoice(sandbox, customer, "13.00")
+    flush()
+    failed = SyncJob.objects.get(status="failed")
+    assert failed.last_error_type == "SetupMissing" and "Unified Invoicing" in failed.last_error_message
+
+
+def test_a_zuora_track_id_per_job_is_sent(sandbox, fbzu, flush):
+    fb_invoice(sandbox, fb_client(sandbox, "Pied Piper"), "5.00")
+    flush()
+    job = SyncJob.objects.get(source_type="invoice")
+    sent = [e for e in api_calls(sandbox, "zuora") if e.method == "POST"]
+    assert sent and all(e.headers.get("Zuora-Track-Id") == f"mlc-{job.uuid.hex}" for e in sent)

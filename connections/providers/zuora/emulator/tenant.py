@@ -23,7 +23,7 @@ TERMS = ("Due Upon Receipt", "Net 30", "Net 60", "Net 90")
 class ZuoraFailure(Exception):
     def __init__(self, resource: int, category: int, message: str):
         super().__init__(message)
-        self.code = resource + category
+        self.code = resource * 100 + category  # 8 digits: 500000 and 40 make 50000040
         self.message = message
 
 
