@@ -74,13 +74,7 @@ PROVIDERS: dict[str, ProviderSpec] = {
         webhooks=None,
         subscriptions=None,
     ),
-    "zuora": ProviderSpec(
-        "connections.providers.zuora",
-        auth="auth.GRANT",
-        webhooks=None,
-        subscriptions=None,
-        seed=None,
-    ),
+    "zuora": ProviderSpec("connections.providers.zuora", auth="auth.GRANT", webhooks=None, subscriptions=None),
 }
 
 FLOWS: dict[str, str] = {

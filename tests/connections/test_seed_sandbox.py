@@ -30,6 +30,10 @@ def test_it_seeds_twenty_clients_sixty_invoices_and_zendesk_orgs_for_most_once(r
     assert {"Acme Corporation", "Smith and Sons Ltd"} <= names and "Acme Corp" not in names
     assert 15 <= len(names) < 20
     assert all(t.status == "new" for t in zendesk.tickets.values()) and len(zendesk.tickets) >= len(names)
+    salesforce = running_sandbox.emulators["salesforce"].org("acme")
+    assert "Acme Corporation" in {a["Name"] for a in salesforce.records["Account"].values()}
+    zuora = running_sandbox.emulators["zuora"].tenant("us-sandbox-2")
+    assert {a["billToContact"]["workEmail"] for a in zuora.accounts.values()} >= {"billing@acme.example"}
     call_command("seed_sandbox", url=running_sandbox.url, wait=5, stdout=out)
-    assert len(freshbooks["client"]) == 20
+    assert len(freshbooks["client"]) == 20 and len(zuora.accounts) == 4
     assert "not seeding again" in out.getvalue()
