@@ -115,7 +115,7 @@ def connect_with_credentials(request, spec, form_class, existing):
             else:
                 messages.success(request, f"{spec.name} is connected: a token was issued and the API answered.")
             return redirect("connection-detail", uuid=connection.uuid)
-    sandbox = sandbox_app(spec.slug) if settings.SANDBOX_URL else None
+    sandbox = form.sandbox_hint.format(**sandbox_app(spec.slug)) if settings.SANDBOX_URL else ""
     return render(
         request,
         "connections/connect_credentials.html",

@@ -35,6 +35,8 @@ class CredentialsForm(TokenForm):
     """A consumer key and secret (and where the account lives): server to server, renewed by minting again."""
 
     method = "client credentials"
+    # What to type when the installation talks to the sandbox ({client_id} and {client_secret} are filled in).
+    sandbox_hint = "use the client id {client_id} and the secret {client_secret}."
 
     def connection_fields(self) -> dict:
         """Also `settings["client_id"]` and the `client_secret`; `settings["auth"]` is "client_credentials"."""

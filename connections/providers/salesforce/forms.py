@@ -58,6 +58,10 @@ class SalesforceCredentialsForm(CredentialsForm):
     client_secret = forms.CharField(label="Consumer secret", max_length=300, widget=forms.PasswordInput)
 
     method = "client credentials (an External Client App)"
+    sandbox_hint = (
+        "use the consumer key {client_id} and secret {client_secret}, with any My Domain such as "
+        "acme.my.salesforce.com."
+    )
 
     def clean_my_domain(self):
         return my_domain_of(self.cleaned_data["my_domain"])

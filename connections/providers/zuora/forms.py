@@ -51,6 +51,10 @@ class ZuoraCredentialsForm(CredentialsForm):
     client_secret = forms.CharField(label="Client secret", max_length=300, widget=forms.PasswordInput)
 
     method = "an OAuth client (client credentials)"
+    sandbox_hint = (
+        "use the client ID {client_id} and secret {client_secret}; the demo tenant is in US API Sandbox (Cloud 2), "
+        "whose login address is https://apisandbox.zuora.com."
+    )
 
     def clean(self):
         data = super().clean()
