@@ -176,6 +176,9 @@ class WriteLedger(models.Model):
     # When this payload was first attempted: a retry of the same payload keeps it, so a writer can tell an
     # attempt older than the target's idempotency window (Zuora keeps keys 24 hours) and look before writing.
     attempted_at = models.DateTimeField(null=True, blank=True)
+    # Names this attempt: idempotency keys are derived from it, so a retry of the attempt keeps its key and an
+    # attempt after a refusal gets a new one (Zuora keeps failed answers under their keys too).
+    attempt = models.CharField(max_length=32, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = ScopedManager(tenant="tenant")

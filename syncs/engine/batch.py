@@ -102,9 +102,7 @@ def write_parts(flow, items: list[Item], name: str) -> None:
                 continue
             key = (step.source.type, step.source.id, part.part, part.fingerprint)
             if key not in steps:
-                item.ctx.writing(
-                    step.source.type, step.source.id, part.part, part.target_type, step.target_id, part.fingerprint
-                )
+                item.ctx.writing(*step.ledger_args)
             steps.setdefault(key, []).append((item, step))
     if not steps:
         return

@@ -89,15 +89,31 @@ class Context:
             integration=self.integration, source_type=source_type, source_id=str(source_id), part=part
         ).first()
 
-    def writing(self, source_type: str, source_id, part: str, target_type: str, target_id, fingerprint: str) -> None:
+    def writing(
+        self,
+        source_type: str,
+        source_id,
+        part: str,
+        target_type: str,
+        target_id,
+        fingerprint: str,
+        attempted=None,
+        attempt: str = "",
+    ) -> None:
         """Just before the call: from now until `wrote`, the part may or may not have landed. A retry of the same
-        payload keeps the time of its first attempt."""
-        before = self.written(source_type, source_id, part)
-        again = before is not None and before.state == WriteLedger.State.PENDING and before.fingerprint == fingerprint
-        attempted = before.attempted_at if again and before.attempted_at else timezone.now()
+        payload keeps the time of its first attempt (`attempted`, when the engine already chose it)."""
+        if attempted is None:
+            before = self.written(source_type, source_id, part)
+            again = before is not None and before.state == WriteLedger.State.PENDING
+            again = again and before.fingerprint == fingerprint and before.attempted_at
+            attempted = before.attempted_at if again else timezone.now()
         self._ledger(
             source_type, source_id, part, target_type, target_id, fingerprint, WriteLedger.State.PENDING, attempted
         )
+        if attempt:
+            WriteLedger.objects.filter(
+                integration=self.integration, source_type=source_type, source_id=str(source_id), part=part
+            ).update(attempt=attempt)
 
     def wrote(self, source_type: str, source_id, part: str, target_type: str, target_id, fingerprint: str) -> None:
         self._ledger(source_type, source_id, part, target_type, target_id, fingerprint, WriteLedger.State.WRITTEN)

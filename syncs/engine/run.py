@@ -139,8 +139,14 @@ def execute(job: SyncJob, ctx: Context, flow) -> str:
         if isinstance(step, dict):
             outcomes.append(step)
             continue
-        ctx.writing(step.source.type, step.source.id, part.part, part.target_type, step.target_id, part.fingerprint)
-        outcomes.append(land_part(ctx, step, flow.write(ctx, part, step.target_id)))
+        ctx.writing(*step.ledger_args)
+        try:
+            written = flow.write(ctx, part, step.target_id)
+        except ProviderError as exc:
+            if not exc.retryable:  # refused outright: nothing landed, and the next try is a new attempt
+                ctx.unwritten(step.source.type, step.source.id, part.part)
+            raise
+        outcomes.append(land_part(ctx, step, written))
     finish(job, plan, outcomes)
     return job.status
 
@@ -186,6 +192,22 @@ class Write:
     identity: bool
     target_id: str | None
     method: str
+    attempted: object = None  # when this payload was first tried (kept across retries)
+    attempt: str = ""  # names the attempt its idempotency key comes from
+
+    @property
+    def ledger_args(self) -> tuple:
+        part = self.part
+        return (
+            self.source.type,
+            self.source.id,
+            part.part,
+            part.target_type,
+            self.target_id,
+            part.fingerprint,
+            self.attempted,
+            self.attempt,
+        )
 
 
 def plan_part(job: SyncJob, ctx: Context, flow, record: dict, ref: SourceRef, part: Mapped) -> dict | Write:
@@ -228,15 +250,18 @@ def plan_part(job: SyncJob, ctx: Context, flow, record: dict, ref: SourceRef, pa
         )
         return would
     again = done is not None and done.state == done.State.PENDING and done.fingerprint == part.fingerprint
-    part.extra["idempotency_key"] = idempotency_key(ctx, source, part)
-    part.extra["pending_since"] = done.attempted_at if again else None
-    return Write(part, source, identity, target_id, method)
+    attempted = done.attempted_at if again and done.attempted_at else timezone.now()
+    attempt = done.attempt if again and done.attempt else uuid.uuid4().hex
+    part.extra["idempotency_key"] = idempotency_key(ctx, source, part, attempt)
+    part.extra["pending_since"] = attempted if again else None
+    return Write(part, source, identity, target_id, method, attempted, attempt)
 
 
-def idempotency_key(ctx: Context, source: SourceRef, part: Mapped) -> str:
-    """The key a target with idempotency keys (Zuora) is given for this write: stable across retries of the same
-    content, new when the content changes."""
-    name = f"{ctx.integration.uuid}/{source.type}/{source.id}/{part.part}/{part.fingerprint}"
+def idempotency_key(ctx: Context, source: SourceRef, part: Mapped, attempt: str) -> str:
+    """The key a target with idempotency keys (Zuora) is given for this write: stable across retries of one
+    attempt at the same content, new when the content changes, and new after a refusal (Zuora keeps a failed
+    answer under its key too, so reusing the key would get the old refusal back after the fix)."""
+    name = f"{ctx.integration.uuid}/{source.type}/{source.id}/{part.part}/{part.fingerprint}/{attempt}"
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"ml-connector:{name}"))
 
 

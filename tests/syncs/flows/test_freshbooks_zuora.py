@@ -170,3 +170,33 @@ def test_a_zuora_track_id_per_job_is_sent(sandbox, fbzu, flush):
     job = SyncJob.objects.get(source_type="invoice")
     sent = [e for e in api_calls(sandbox, "zuora") if e.method == "POST"]
     assert sent and all(e.headers.get("Zuora-Track-Id") == f"mlc-{job.uuid.hex}" for e in sent)
+
+
+def test_a_change_after_posting_says_what_zuora_allows_and_bills_nothing_twice(sandbox, fbzu, flush):
+    from audit.models import AuditEvent
+
+    customer = fb_client(sandbox, "Dunder Mifflin")
+    invoice = fb_invoice(sandbox, customer, "300.00")
+    flush()
+    sandbox["freshbooks"].update(
+        ACCOUNT, "invoice", invoice["id"], {"lines": [{"name": "Paper", "qty": 2, "unit_cost": {"amount": "200.00"}}]}
+    )
+    flush()
+    [zi] = tenant(sandbox).invoices.values()
+    assert zi["amount"] == 300.0, "a posted invoice's lines stay as Zuora has them"
+    said = AuditEvent.objects.get(kind="zuora.invoice_not_amended")
+    assert "reverse or cancel it in Zuora and replay this job" in said.message
+
+
+def test_a_payment_for_an_invoice_zuora_does_not_have_yet_creates_it_first(sandbox, fbzu, flush):
+    customer = fb_client(sandbox, "Tyrell Robotics")
+    tenant(sandbox).flags["unified_invoicing"] = False  # the invoice's own job fails meanwhile
+    invoice = fb_invoice(sandbox, customer, "64.00")
+    flush()
+    assert tenant(sandbox).invoices == {}
+    tenant(sandbox).flags["unified_invoicing"] = True
+    pay(sandbox, invoice, "64.00")
+    flush()
+    [zi] = tenant(sandbox).invoices.values()
+    [payment] = tenant(sandbox).payments.values()
+    assert payment["invoices"] == [{"invoiceId": zi["id"], "amount": 64.0}] and zi["balance"] == 0.0
