@@ -118,3 +118,10 @@ def sandbox_server(settings):
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@pytest.fixture
+def at_live_server(settings, live_server):
+    """The OAuth redirect and webhook URLs are built from PUBLIC_BASE_URL: here, the live server."""
+    settings.PUBLIC_BASE_URL = live_server.url
+    return live_server.url

@@ -12,13 +12,6 @@ from tests.e2e.helpers import log_in, screenshot
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture
-def at_live_server(settings, live_server):
-    """The OAuth redirect URI is built from PUBLIC_BASE_URL: here, the live server."""
-    settings.PUBLIC_BASE_URL = live_server.url
-    return live_server.url
-
-
 def test_a_customer_connects_freshbooks_and_zendesk_and_tests_both(sandbox_server, at_live_server, owner_a, new_page):
     page = new_page()
     log_in(page, at_live_server, owner_a)

@@ -2,35 +2,12 @@
 invoice land as a posted Invoice on the client's Account (found by its bill-to e-mail)."""
 
 import pytest
-import requests
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import log_in, screenshot
+from tests.e2e.helpers import connect_freshbooks, control, log_in, screenshot
 from tests.helpers.sandboxes import ACCOUNT
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def at_live_server(settings, live_server):
-    settings.PUBLIC_BASE_URL = live_server.url
-    return live_server.url
-
-
-def control(sandbox_server, slug, method, action, body=None):
-    answer = requests.request(method, f"{sandbox_server}/_sandbox/{slug}/api/{action}", json=body, timeout=10)
-    answer.raise_for_status()
-    return answer.json()
-
-
-def connect_freshbooks(page, nav):
-    nav.get_by_role("link", name="Connections").click()
-    page.get_by_role("link", name="Connect FreshBooks").click()
-    page.get_by_role("button", name="Continue to FreshBooks").click()
-    page.get_by_role("button", name="Allow").click()
-    page.get_by_label("Sandbox Studio").check()
-    page.get_by_role("button", name="Use this business").click()
-    expect(page.get_by_text("FreshBooks is connected to Sandbox Studio")).to_be_visible()
 
 
 def test_a_customer_connects_zuora_checks_the_fit_enables_and_sees_the_posted_invoice(
