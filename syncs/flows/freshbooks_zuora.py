@@ -19,8 +19,9 @@ across retries of the same content), so a retry after a lost answer gets Zuora's
 keeps keys 24 hours; a write first attempted longer ago looks its record up by the FreshBooks id before it
 creates again.
 
-API calls per event in steady state (the Account written before): invoice 2 (fetch, create posted), payment
-3 (the payment, its invoice, the payment POST). The first invoice of a new client adds its fetch and the
+API calls per event in steady state (the Account and the invoice written before): invoice 2 (fetch, create
+posted), payment 2 (the payment, the payment POST); a payment of an invoice Zuora does not have yet also reads
+the invoice and creates it first. The first invoice of a new client adds its fetch and the
 Account's create; a client matched by id or e-mail adds the id field's update.
 """
 
@@ -120,6 +121,10 @@ class FreshBooksZuora(Flow):
         payment = freshbooks.get_record(ctx.source, "payment", payment_id, integration=ctx.integration)
         if payment is None:
             return None
+        billed = ctx.written("invoice", str(payment["invoiceid"]), "invoice")
+        if billed is not None and billed.state == billed.State.WRITTEN:
+            # Its invoice is in Zuora already: the payment alone says all the POST needs.
+            return {"kind": "payment", "payment": payment, "invoice": None}
         record = self.fetch_invoice(ctx, payment["invoiceid"])
         return record and {**record, "kind": "payment", "payment": payment}
 
@@ -134,6 +139,10 @@ class FreshBooksZuora(Flow):
                     f"Client {client_name(client)} is not billed yet: its Account is made with its first invoice."
                 )
             return self.account_part(client, opts)
+        if record["kind"] == "payment" and record["invoice"] is None:
+            if not opts["payments"]:
+                raise Skip("Payments are switched off for this integration.")
+            return self.payment_part(record["payment"], None)
         invoice = record["invoice"]
         if invoice.get("vis_state", 0) != 0 or invoice.get("v3_status") == "draft":
             raise Skip(f"Invoice {invoice.get('invoice_number')} is a draft or deleted in FreshBooks; not billed.")
@@ -216,8 +225,14 @@ class FreshBooksZuora(Flow):
             source=SourceRef("invoice", str(invoice["id"])),
         )
 
-    def payment_part(self, payment: dict, invoice: dict) -> Mapped:
+    def payment_part(self, payment: dict, invoice: dict | None) -> Mapped:
+        """The payment's External Payment; `invoice` is None when Zuora has the invoice already."""
         amount = money(payment.get("amount"))
+        invoice = invoice or {
+            "id": payment["invoiceid"],
+            "customerid": payment.get("clientid"),
+            "invoice_number": payment.get("invoiceid"),
+        }
         fields = {
             "type": "External",
             "amount": number(amount),
