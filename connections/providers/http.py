@@ -123,7 +123,17 @@ def call(
         except ProviderError as exc:
             error = exc
         record_call(
-            connection, method, url, params, json_body or data, response, error, started, integration, audit_kind
+            connection,
+            method,
+            url,
+            params,
+            json_body or data,
+            response,
+            error,
+            started,
+            integration,
+            audit_kind,
+            traced(request_headers, response),
         )
         if error is None:
             return result
@@ -254,7 +264,18 @@ def truncated(body):
     return body if len(text) <= BODY_LIMIT else text[:BODY_LIMIT] + "…"
 
 
-def record_call(connection, method, url, params, request_body, response, error, started, integration, kind):
+# Headers that tie a call to the provider's own records (never a credential): kept on the timeline, so a person
+# can quote them to the provider's support or see which idempotency key a create carried.
+TRACE_HEADERS = ("Idempotency-Key", "Zuora-Track-Id", "Zuora-Request-Id", "X-Request-Id", "X-Sfdc-Request-Id")
+
+
+def traced(request_headers: dict, response) -> dict:
+    sent = {name: request_headers[name] for name in TRACE_HEADERS if request_headers.get(name)}
+    received = response.headers if response is not None else {}
+    return {**sent, **{name: received[name] for name in TRACE_HEADERS if received.get(name) and name not in sent}}
+
+
+def record_call(connection, method, url, params, request_body, response, error, started, integration, kind, trace=None):
     status = response.status_code if response is not None else None
     duration_ms = int((time.monotonic() - started) * 1000)
     path = urlsplit(url).path
@@ -283,5 +304,6 @@ def record_call(connection, method, url, params, request_body, response, error, 
             "request_body": truncated(request_body) if request_body is not None else None,
             "response_body": body,
             "error": error.kind if error else None,
+            **({"trace": trace} if trace else {}),
         },
     )

@@ -173,6 +173,12 @@ def test_a_zuora_track_id_per_job_is_sent(sandbox, fbzu, flush):
     job = SyncJob.objects.get(source_type="invoice")
     sent = [e for e in api_calls(sandbox, "zuora") if e.method == "POST"]
     assert sent and all(e.headers.get("Zuora-Track-Id") == f"mlc-{job.uuid.hex}" for e in sent)
+    from audit.models import AuditEvent
+
+    calls = AuditEvent.objects.filter(job=job, kind="api.call", data__method="POST")
+    traces = [c.data["trace"] for c in calls if "/v1/" in c.data["url"]]
+    assert traces and all(t["Zuora-Track-Id"] == f"mlc-{job.uuid.hex}" and t["Idempotency-Key"] for t in traces)
+    assert all("Zuora-Request-Id" in t for t in traces), "the timeline shows what to quote to Zuora support"
 
 
 def test_a_change_after_posting_says_what_zuora_allows_and_bills_nothing_twice(sandbox, fbzu, flush):
