@@ -314,8 +314,12 @@ class FreshBooksZuora(Flow):
         if target_id:
             return self.amend_invoice(ctx, target_id, fields)
         if self.key_expired(mapped):
-            found = zuora.query_invoices(
-                ctx.target, zuora.INVOICE_ID_FIELD, fields[zuora.INVOICE_ID_FIELD], integration=ctx.integration
+            found = zuora.query_records(
+                ctx.target,
+                "invoices",
+                zuora.INVOICE_ID_FIELD,
+                fields[zuora.INVOICE_ID_FIELD],
+                integration=ctx.integration,
             )
             if found:
                 return found[0]["id"]
@@ -342,6 +346,11 @@ class FreshBooksZuora(Flow):
     def write_payment(self, ctx, mapped, target_id) -> str:
         if target_id:
             return target_id  # a payment once applied is Zuora's record; FreshBooks edits do not move money twice
+        if self.key_expired(mapped):
+            reference = mapped.payload["fields"]["referenceId"]
+            found = zuora.query_records(ctx.target, "payments", "referenceId", reference, integration=ctx.integration)
+            if found:
+                return found[0]["id"]
         invoice_id = self.invoice_of(ctx, mapped.payload["invoice_id"])
         fields = {
             **mapped.payload["fields"],

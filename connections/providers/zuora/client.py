@@ -160,9 +160,9 @@ def create(connection, path: str, body: dict, *, idempotency_key: str, integrati
     ).data
 
 
-def query_invoices(connection, field: str, value: str, *, integration=None, track_id="") -> list[dict]:
+def query_records(connection, kind: str, field: str, value: str, *, integration=None, track_id="") -> list[dict]:
+    """Invoices or payments whose `field` equals `value` (Object Query): how a write older than Zuora's key window
+    finds what it may have made."""
     params = [("filter[]", f"{field}.EQ:{value}"), ("pageSize", "10")]
-    answer = call(
-        connection, "GET", "/object-query/invoices", params=params, integration=integration, track_id=track_id
-    )
+    answer = call(connection, "GET", f"/object-query/{kind}", params=params, integration=integration, track_id=track_id)
     return (answer.data or {}).get("data", [])

@@ -209,3 +209,21 @@ def test_a_payment_for_an_invoice_zuora_does_not_have_yet_creates_it_first(sandb
     [zi] = tenant(sandbox).invoices.values()
     [payment] = tenant(sandbox).payments.values()
     assert payment["invoices"] == [{"invoiceId": zi["id"], "amount": 64.0}] and zi["balance"] == 0.0
+
+
+def test_a_payment_first_tried_longer_ago_than_the_key_window_is_looked_up_not_made_twice(
+    sandbox, fbzu, flush, clock, django_capture_on_commit_callbacks
+):
+    customer = fb_client(sandbox, "Soylent Foods")
+    invoice = fb_invoice(sandbox, customer, "50.00")
+    flush()
+    tenant(sandbox).lose_answers = 1
+    pay(sandbox, invoice, "20.00")
+    with django_capture_on_commit_callbacks(execute=True):
+        sandbox.deliver()  # Zuora applies the payment; its answer is lost
+    assert len(tenant(sandbox).payments) == 1
+    clock.advance(timedelta(hours=25).total_seconds())
+    tenant(sandbox).keys.clear()
+    flush()
+    assert len(tenant(sandbox).payments) == 1, "found by its referenceId, not applied twice"
+    assert not SyncJob.objects.exclude(status="succeeded").exists()
