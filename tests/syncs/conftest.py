@@ -54,41 +54,32 @@ def flush(sandbox, clock, django_capture_on_commit_callbacks):
     return run
 
 
-@pytest.fixture
-def fbsf(sandbox, tenant_a, client, clock, django_capture_on_commit_callbacks):
-    """FreshBooks and Salesforce connected, the FreshBooks -> Salesforce integration on, FreshBooks webhooks in."""
-    from syncs.flows.freshbooks_salesforce import SLUG as SALESFORCE
-
-    source = freshbooks_connection(sandbox, tenant_a, access_expires_at=timezone.now() + timedelta(days=30))
-    target = salesforce_connection(sandbox, tenant_a)
+def from_freshbooks(sandbox, tenant, client, capture, kind, target):
+    """FreshBooks connected, an integration of `kind` on to `target`, and FreshBooks' webhooks registered."""
+    source = freshbooks_connection(sandbox, tenant, access_expires_at=timezone.now() + timedelta(days=30))
     with scopes_disabled():
-        integration = Integration.objects.create(
-            tenant=tenant_a, kind=SALESFORCE, source=source, target=target, enabled=True
-        )
+        integration = Integration.objects.create(tenant=tenant, kind=kind, source=source, target=target, enabled=True)
     sandbox.send_webhooks_to(client)
-    with scope(tenant=tenant_a):
-        with django_capture_on_commit_callbacks(execute=True):
+    with scope(tenant=tenant):
+        with capture(execute=True):
             freshbooks_webhooks.register(source)
             sandbox.deliver()
         integration.refresh_from_db()
         yield integration
+
+
+@pytest.fixture
+def fbsf(sandbox, tenant_a, client, clock, django_capture_on_commit_callbacks):
+    """FreshBooks and Salesforce connected, the FreshBooks -> Salesforce integration on, FreshBooks webhooks in."""
+    target = salesforce_connection(sandbox, tenant_a)
+    capture = django_capture_on_commit_callbacks
+    yield from from_freshbooks(sandbox, tenant_a, client, capture, "freshbooks_salesforce", target)
 
 
 @pytest.fixture
 def fbzu(sandbox, tenant_a, client, clock, django_capture_on_commit_callbacks):
     """FreshBooks and Zuora connected, the FreshBooks -> Zuora integration on, FreshBooks webhooks in."""
-    from syncs.flows.freshbooks_zuora import SLUG as ZUORA
-
-    source = freshbooks_connection(sandbox, tenant_a, access_expires_at=timezone.now() + timedelta(days=30))
     target = zuora_connection(sandbox, tenant_a)
-    with scopes_disabled():
-        integration = Integration.objects.create(
-            tenant=tenant_a, kind=ZUORA, source=source, target=target, enabled=True
-        )
-    sandbox.send_webhooks_to(client)
-    with scope(tenant=tenant_a):
-        with django_capture_on_commit_callbacks(execute=True):
-            freshbooks_webhooks.register(source)
-            sandbox.deliver()
-        integration.refresh_from_db()
-        yield integration
+    yield from from_freshbooks(
+        sandbox, tenant_a, client, django_capture_on_commit_callbacks, "freshbooks_zuora", target
+    )
