@@ -140,6 +140,16 @@ class Connection(models.Model):
 class Integration(models.Model):
     """A flow (one of connections.registry.FLOWS) between two connections of the same tenant."""
 
+    # What the integration page offers (seconds; "" is off). The API takes any interval of a minute or more.
+    POLL_SCHEDULES = [
+        ("", "Off: webhooks only"),
+        ("300", "Every 5 minutes"),
+        ("900", "Every 15 minutes"),
+        ("3600", "Every hour"),
+        ("21600", "Every 6 hours"),
+        ("86400", "Once a day"),
+    ]
+
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="integrations")
     kind = models.CharField(max_length=60, choices=registry.flow_choices)
@@ -172,6 +182,21 @@ class Integration(models.Model):
             if connection.tenant_id != self.tenant_id:
                 raise ValidationError("An integration can only join connections of its own workspace.")
         super().save(*args, **kwargs)
+
+    @property
+    def poll_schedule(self) -> str:
+        """ "Every 15 minutes", "Off: webhooks only": how people read the polling interval."""
+        if self.poll_interval is None:
+            return self.POLL_SCHEDULES[0][1]
+        seconds = int(self.poll_interval.total_seconds())
+        for value, label in self.POLL_SCHEDULES:
+            if value == str(seconds):
+                return label
+        for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+            if seconds % size == 0:
+                count = seconds // size
+                return f"Every {count} {unit}{'s' if count != 1 else ''}"
+        return f"Every {seconds} seconds"
 
     @property
     def kind_name(self) -> str:

@@ -1,6 +1,6 @@
 """Pages for the active tenant: dashboard, connections, integrations and their fit check, workspace switch."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -130,6 +130,8 @@ def integration_detail(request, uuid):
             set_enabled(request, integration, action == "enable")
         elif action == "options" and flow is not None:
             save_options(request, integration, flow)
+        elif action == "polling":
+            save_polling(request, integration)
         return redirect("integration-detail", integration.uuid)
     current = flow.options(integration.options) if flow else {}
     fields = [
@@ -151,6 +153,7 @@ def integration_detail(request, uuid):
             "option_fields": fields,
             "preview": preview,
             "has_insights": hasattr(flow, "insights"),
+            "poll_schedules": poll_schedules(integration),
         },
     )
 
@@ -227,6 +230,39 @@ def save_options(request, integration, flow) -> None:
         data={"changed": changed},
     )
     messages.success(request, "Options saved.")
+
+
+def poll_schedules(integration) -> list[tuple[str, str, bool]]:
+    """The schedules offered, the current one selected (kept in the list when the API set another)."""
+    current = str(int(integration.poll_interval.total_seconds())) if integration.poll_interval else ""
+    offered = list(Integration.POLL_SCHEDULES)
+    if current not in dict(offered):
+        offered.append((current, integration.poll_schedule))
+    return [(value, label, value == current) for value, label in offered]
+
+
+def save_polling(request, integration) -> None:
+    """Polling is the fallback for webhooks that are slow or off: the same events, jobs and audit trail."""
+    value = request.POST.get("poll_interval", "")
+    allowed = {choice for choice, _, _ in poll_schedules(integration)}
+    if value not in allowed:
+        messages.error(request, "Choose one of the polling schedules offered.")
+        return
+    before = integration.poll_interval
+    integration.poll_interval = timedelta(seconds=int(value)) if value else None
+    if integration.poll_interval == before:
+        return
+    integration.save(update_fields=["poll_interval", "updated_at"])
+    label = integration.poll_schedule
+    audit.record(
+        "integration.polling_changed",
+        tenant=request.tenant,
+        actor=request.user,
+        integration=integration,
+        message=f"{request.user.email} set polling of {integration} to: {label.lower()}.",
+        data={"poll_interval_seconds": int(value) if value else None},
+    )
+    messages.success(request, f"Polling: {label.lower()}.")
 
 
 @require_POST

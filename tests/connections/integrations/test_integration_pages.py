@@ -1,5 +1,6 @@
 """Integration pages: owners and admins create, enable and configure an integration; agents only look."""
 
+from datetime import timedelta
 from unittest import mock
 
 import pytest
@@ -92,3 +93,51 @@ def test_another_tenants_integration_is_a_404(client_a, tenant_b):
     with scopes_disabled():
         other = IntegrationFactory(tenant=tenant_b)
     assert client_a.post(f"/integrations/{other.uuid}/", {"action": "enable"}).status_code == 404
+
+
+def test_the_polling_schedule_is_set_on_the_page_and_audited(client_a, billing):
+    page = client_a.get(f"/integrations/{billing.uuid}/").content.decode()
+    assert "Off: webhooks only" in page and "Every 15 minutes" in page
+    client_a.post(f"/integrations/{billing.uuid}/", {"action": "polling", "poll_interval": "900"})
+    billing.refresh_from_db()
+    assert billing.poll_interval.total_seconds() == 900
+    page = client_a.get(f"/integrations/{billing.uuid}/").content.decode()
+    assert '<option value="900" selected>' in page
+    client_a.post(f"/integrations/{billing.uuid}/", {"action": "polling", "poll_interval": ""})
+    billing.refresh_from_db()
+    assert billing.poll_interval is None
+    with scopes_disabled():
+        changes = AuditEvent.objects.filter(kind="integration.polling_changed", integration=billing)
+        assert [event.data["poll_interval_seconds"] for event in changes.order_by("pk")] == [900, None]
+
+
+def test_a_schedule_not_offered_is_refused_and_one_set_by_the_api_is_kept(client_a, billing):
+    page = client_a.post(
+        f"/integrations/{billing.uuid}/", {"action": "polling", "poll_interval": "5"}, follow=True
+    ).content.decode()
+    assert "Choose one of the polling schedules offered" in page
+    billing.refresh_from_db()
+    assert billing.poll_interval is None
+    billing.poll_interval = timedelta(minutes=2)
+    billing.save()
+    page = client_a.get(f"/integrations/{billing.uuid}/").content.decode()
+    assert '<option value="120" selected>Every 2 minutes</option>' in page
+
+
+def test_an_agent_cannot_change_the_polling_schedule(client, tenant_a, billing):
+    with scopes_disabled():
+        agent = MembershipFactory(tenant=tenant_a, role="agent").user
+    client.force_login(agent)
+    response = client.post(f"/integrations/{billing.uuid}/", {"action": "polling", "poll_interval": "300"})
+    assert response.status_code == 403
+    billing.refresh_from_db()
+    assert billing.poll_interval is None
+
+
+def test_another_tenants_polling_schedule_is_a_404(client_a, tenant_b):
+    with scopes_disabled():
+        other = IntegrationFactory(tenant=tenant_b)
+    response = client_a.post(f"/integrations/{other.uuid}/", {"action": "polling", "poll_interval": "300"})
+    assert response.status_code == 404
+    other.refresh_from_db()
+    assert other.poll_interval is None
