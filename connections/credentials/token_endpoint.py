@@ -3,7 +3,7 @@
 It is not an API call as the connection (no bearer token, no 401 retry), so it has its own path: a timeout,
 no redirects, an audit event with the bodies redacted, and the answer turned into a token body or one of two
 errors: the provider refused (`InvalidGrant`: renewal is impossible until a person acts) or it could not be
-asked now (`Retryable`).
+asked now (`Retryable`; `RateLimited` with the provider's wait when it said 429).
 """
 
 import time
@@ -12,8 +12,8 @@ import requests
 from django.conf import settings
 
 import audit
-from connections.providers.errors import Retryable
-from connections.providers.session import session
+from connections.providers.errors import RateLimited, Retryable
+from connections.providers.session import retry_after, session
 
 REFUSALS = ("invalid_grant", "invalid_client", "invalid_token", "unauthorized_client", "unsupported_grant_type")
 
@@ -63,6 +63,13 @@ def post(connection, url: str, *, what: str, data=None, json=None, auth=None) ->
         return body
     error = body.get("error") if isinstance(body, dict) else None
     description = body.get("error_description", "") if isinstance(body, dict) else ""
+    if response.status_code == 429:
+        raise RateLimited(
+            f"{connection.provider_name} asked us to slow down ({what}).",
+            retry_after=retry_after(response),
+            status=429,
+            provider=connection.provider,
+        )
     if error in REFUSALS or response.status_code in (400, 401):
         raise InvalidGrant(f"{error or 'HTTP ' + str(response.status_code)}: {description}".strip(": "))
     raise Retryable(f"{what.capitalize()} failed: HTTP {response.status_code} {error or ''}".strip())

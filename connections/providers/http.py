@@ -12,13 +12,11 @@ import base64
 import json
 import time
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
 from django.core.cache import cache
-from django.utils import timezone
 
 import audit
 from connections import registry
@@ -34,7 +32,7 @@ from connections.providers.errors import (
     Retryable,
     UnsafeHost,
 )
-from connections.providers.session import session
+from connections.providers.session import retry_after, session
 
 BODY_LIMIT = 4000  # characters of each body kept in the audit event
 
@@ -212,27 +210,6 @@ def describe(status: int, body) -> str:
         else:
             detail = body.strip()[:300]
     return f"HTTP {status}" + (f": {detail}" if detail else "")
-
-
-def retry_after(response: requests.Response) -> float | None:
-    """Seconds to wait: Retry-After (seconds or an HTTP date), else a reset header."""
-    value = response.headers.get("Retry-After")
-    if value:
-        try:
-            return max(0.0, float(value))
-        except ValueError:
-            try:
-                return max(0.0, (parsedate_to_datetime(value) - timezone.now()).total_seconds())
-            except (TypeError, ValueError):
-                pass
-    reset = response.headers.get("ratelimit-reset") or response.headers.get("X-RateLimit-Reset")
-    if reset:
-        try:
-            seconds = float(reset)
-        except ValueError:
-            return None
-        return max(0.0, seconds - time.time()) if seconds > 1e9 else seconds
-    return None
 
 
 def remember_rate_limit(connection, response: requests.Response) -> None:

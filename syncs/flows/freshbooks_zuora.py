@@ -8,8 +8,9 @@ What moves, by the source record a job is about:
                term, `autoPay: false`, the id field; never `crmId`, which Zuora's Salesforce connector owns).
                A name alone never attaches it: a person does.
     invoice    a standalone Invoice with its lines (amounts, quantities, descriptions, tax as FreshBooks computed
-               it), invoice and due dates, the FreshBooks number and id, posted on create. A change before
-               posting amends it; after, the timeline says what Zuora allows and that nothing was changed.
+               it), invoice and due dates, the FreshBooks number and id, posted on create. A change while it
+               is a draft in Zuora (unposted by a person) amends and posts it again; a change to a posted one
+               is left, and the timeline says what Zuora allows.
     payment    an External Payment applied to its invoice, in one POST.
 
 Each job's mapping is a write plan: the client's Account when it was never written, the Invoice when it was
@@ -68,6 +69,18 @@ def money(value) -> Decimal:
         return Decimal(str((value or {}).get("amount") if isinstance(value, dict) else value or 0))
     except InvalidOperation:
         return Decimal(0)
+
+
+def holds(current: dict, fields: dict) -> bool:
+    """Whether Zuora's invoice already has FreshBooks' total and due date."""
+    total = sum(
+        (
+            Decimal(str(i.get("amount", 0))) + sum(Decimal(str(t["taxAmount"])) for t in i.get("taxItems") or [])
+            for i in fields["invoiceItems"]
+        ),
+        Decimal(0),
+    )
+    return current.get("dueDate") == fields["dueDate"] and money(current.get("amount")) == total
 
 
 def number(value: Decimal) -> float:
@@ -327,12 +340,24 @@ class FreshBooksZuora(Flow):
         return zuora.create(ctx.target, "/v1/invoices", fields, **self.create_args(ctx, mapped))["id"]
 
     def amend_invoice(self, ctx, invoice_id, fields) -> str:
-        """A posted invoice keeps its lines in Zuora: the timeline says so and what was left as it is."""
+        """A draft (one a person unposted in Zuora to correct it) takes the new lines and due date, then is
+        posted again, as every invoice this flow bills is; a posted one keeps its lines, and the timeline says
+        so and what was left as it is."""
         current = zuora.call(ctx.target, "GET", f"/v1/invoices/{invoice_id}", integration=ctx.integration).data or {}
         if current.get("status") == "Draft":
             changes = {"dueDate": fields["dueDate"], "invoiceItems": fields["invoiceItems"]}
             zuora.call(ctx.target, "PUT", f"/v1/invoices/{invoice_id}", json_body=changes, integration=ctx.integration)
+            posting = {"invoices": [{"id": invoice_id, "invoiceDate": fields["invoiceDate"]}]}
+            zuora.call(ctx.target, "POST", "/v1/invoices/bulk-post", json_body=posting, integration=ctx.integration)
+            ctx.record(
+                "zuora.invoice_amended",
+                f"Invoice {fields['invoiceNumber']} was a draft in Zuora: its lines and due date now match "
+                "FreshBooks, and it was posted again.",
+                target_ref=f"invoice:{invoice_id}",
+            )
             return invoice_id
+        if holds(current, fields):
+            return invoice_id  # a retry after the draft was amended and posted: it matches already
         ctx.record(
             "zuora.invoice_not_amended",
             f"FreshBooks changed invoice {fields['invoiceNumber']} after Zuora posted it ({current.get('status')}). "

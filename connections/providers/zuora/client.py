@@ -68,6 +68,8 @@ def rate_limit_of(headers) -> dict | None:
 def error_in_body(status: int, body):
     """Zuora's error shapes as our error types, in its words; None when the answer is a success."""
     kwargs = {"status": status, "provider": PROVIDER.slug, "details": body}
+    if status == 429 and not (isinstance(body, dict) and body.get("code") == "REQUEST_EXCEEDED_LIMIT"):
+        return None  # the rate limit: the platform's RateLimited reads Retry-After and paces the connection
     if status == 409:
         return Retryable("Zuora is still working on a request with this idempotency key; asking again.", **kwargs)
     if status == 422 and _says_idempotency(body):

@@ -14,7 +14,7 @@ from audit.models import AuditEvent
 from connections.credentials import tokens
 from connections.models import Connection
 from connections.providers import http
-from connections.providers.errors import AuthExpired
+from connections.providers.errors import AuthExpired, RateLimited
 from tests.helpers.sandboxes import freshbooks_connection
 
 
@@ -179,3 +179,16 @@ def test_no_secret_reaches_the_database_social_auth_logs_audit_api_or_pages(sand
     pages.append(client_a.get("/connections/00000000-0000-0000-0000-000000000000/").content.decode())
     for text in [api_text, *pages]:
         assert not any(s in text for s in secrets)
+
+
+def test_a_token_endpoint_asking_to_slow_down_is_a_wait_not_a_reconnect(sandbox, tenant_a, in_tenant_a):
+    connection = freshbooks_connection(sandbox, tenant_a)
+    emulator = sandbox["freshbooks"]
+    emulator.oauth.expire()
+    emulator.faults.update({"rate_limit_seconds": 40, "retry_after": 40, "path_contains": "/oauth/token"}, 0)
+    emulator.faults.rate_limited_until = sandbox.clock.now() + 40
+    with pytest.raises(RateLimited) as raised:
+        http.call(connection, "GET", "/auth/api/v1/users/me")
+    assert raised.value.retry_after == 40
+    connection.refresh_from_db()
+    assert connection.status == Connection.Status.ACTIVE, "a 429 says nothing about the grant"

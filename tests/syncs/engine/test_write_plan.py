@@ -5,7 +5,7 @@ from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
 from connections.models import Integration
-from connections.providers.errors import Retryable
+from connections.providers.errors import Invalid, Retryable
 from connections.registry import FLOWS
 from syncs import engine
 from syncs.flows.base import Flow, Mapped, Plan, SourceRef
@@ -201,3 +201,32 @@ def test_an_idempotency_key_is_stable_across_retries_and_new_when_the_content_ch
         flow.amount = 999
         run_event(integration, "b")
         assert flow.seen[-1][0] != first, "new content, new key"
+
+
+def test_after_a_refusal_the_fixed_write_is_a_new_attempt_with_a_new_key(monkeypatch, clock):
+    """A target keeps a refusal under its key (Zuora does), so the same key after the fix would get the old
+    refusal back: a write refused outright leaves no pending row, and its next try is a new attempt."""
+    flow = Keyed()
+    integration = installed(monkeypatch, flow)
+    refused = {"deal"}
+    original = TwoParts.write
+
+    def write(self, ctx, mapped, target_id):
+        if mapped.part in refused:
+            self.seen.append((mapped.extra["idempotency_key"], mapped.extra["pending_since"]))
+            refused.discard(mapped.part)
+            raise Invalid("the target refused the amount")
+        return original(self, ctx, mapped, target_id)
+
+    monkeypatch.setattr(Keyed, "write", write)
+    with scope(tenant=integration.tenant):
+        job = run_event(integration, "a")
+        assert job.status == SyncJob.Status.FAILED
+        assert not WriteLedger.objects.filter(part="deal").exists(), "nothing is pending after a refusal"
+        clock.advance(60)
+        refused.add("deal")
+        engine.replay(job)
+        job = SyncJob.objects.filter(source_id="9").latest("pk")
+        engine.run(job.pk)
+        (first, first_since), (second, second_since) = flow.seen
+        assert first != second and first_since is None and second_since is None

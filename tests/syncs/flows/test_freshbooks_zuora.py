@@ -2,10 +2,11 @@
 
 from datetime import timedelta
 
-from syncs import engine
+from connections.models import Connection
+from syncs import engine, polling
 from syncs.models import ReviewItem, SyncJob
 from tests.helpers.billing import fb_client, fb_invoice, requests_to
-from tests.helpers.sandboxes import ACCOUNT
+from tests.helpers.sandboxes import ACCOUNT, drain
 
 
 def tenant(sandbox):
@@ -226,4 +227,80 @@ def test_a_payment_first_tried_longer_ago_than_the_key_window_is_looked_up_not_m
     tenant(sandbox).keys.clear()
     flush()
     assert len(tenant(sandbox).payments) == 1, "found by its referenceId, not applied twice"
+    assert not SyncJob.objects.exclude(status="succeeded").exists()
+
+
+def test_a_backfill_brings_existing_invoices_and_payments_each_once(sandbox, fbzu, clock):
+    customers = [fb_client(sandbox, name) for name in ("Northwind Traders", "Contoso Pharmaceuticals")]
+    invoices = [fb_invoice(sandbox, customers[n % 2], f"{100 + n}.00") for n in range(30)]
+    for invoice in invoices[:10]:
+        pay(sandbox, invoice, invoice["amount"]["amount"])
+    seen = polling.run(fbzu, backfill=True)
+    assert seen >= 42, "clients, invoices and payments are all read"
+    drain(clock, rounds=1000)
+    assert len(tenant(sandbox).accounts) == 2 and len(tenant(sandbox).invoices) == 30
+    assert len(tenant(sandbox).payments) == 10
+    paid = [i for i in tenant(sandbox).invoices.values() if i["balance"] == 0]
+    assert len(paid) == 10 and all(i["status"] == "Posted" for i in tenant(sandbox).invoices.values())
+    polling.run(fbzu, backfill=True)  # enabling again reads everything again: nothing is written twice
+    drain(clock, rounds=1000)
+    assert (len(tenant(sandbox).invoices), len(tenant(sandbox).payments)) == (30, 10)
+
+
+def test_a_429_storm_and_an_expired_token_mid_backfill_end_with_everything_written_once(sandbox, fbzu, clock):
+    customers = [fb_client(sandbox, f"Storm {n}") for n in range(2)]
+    invoices = [fb_invoice(sandbox, customers[n % 2], f"{20 + n}.00") for n in range(24)]
+    for invoice in invoices[:6]:
+        pay(sandbox, invoice, "5.00")
+    polling.run(fbzu, backfill=True)
+    emulator = sandbox["zuora"]
+    emulator.faults.update({"rate_limit_seconds": 30, "retry_after": 30}, sandbox.clock.now())
+    for job in SyncJob.objects.filter(status="pending")[:5]:
+        engine.run(job.pk)  # each meets the storm and waits
+    assert SyncJob.objects.filter(last_error_type="RateLimited").exists()
+    emulator.oauth.expire()
+    drain(clock, rounds=3000)
+    assert len(tenant(sandbox).invoices) == 24 and len(tenant(sandbox).accounts) == 2
+    assert len(tenant(sandbox).payments) == 6
+    assert not SyncJob.objects.exclude(status="succeeded").exists()
+    fbzu.target.refresh_from_db()
+    assert fbzu.target.status == Connection.Status.ACTIVE
+
+
+def test_a_change_to_an_invoice_unposted_in_zuora_amends_its_lines_and_posts_it_again(sandbox, fbzu, flush):
+    from audit.models import AuditEvent
+
+    customer = fb_client(sandbox, "Prestige Worldwide")
+    invoice = fb_invoice(sandbox, customer, "300.00", due_in=30)
+    flush()
+    [zi] = tenant(sandbox).invoices.values()
+    tenant(sandbox).unpost(zi["id"])  # a billing person opens it to correct it
+    first_due, before = zi["dueDate"], mark(sandbox, "zuora")
+    sandbox["freshbooks"].update(
+        ACCOUNT,
+        "invoice",
+        invoice["id"],
+        {"lines": [{"name": "Paper", "qty": 2, "unit_cost": {"amount": "200.00"}}], "due_offset_days": 60},
+    )
+    flush()
+    [zi] = tenant(sandbox).invoices.values()
+    assert zi["status"] == "Posted" and zi["amount"] == 400.0 and zi["balance"] == 400.0
+    assert [(i["chargeName"], i["quantity"]) for i in zi["items"]] == [("Paper", 2.0)]
+    assert zi["dueDate"] != first_due and zi["dueDate"] == invoice["due_date"], "the new terms' due date"
+    calls = [(e.method, e.url.split("/v1/")[-1]) for e in api_calls(sandbox, "zuora", before)]
+    assert calls == [("GET", f"invoices/{zi['id']}"), ("PUT", f"invoices/{zi['id']}"), ("POST", "invoices/bulk-post")]
+    assert AuditEvent.objects.filter(kind="zuora.invoice_amended").count() == 1
+    assert not AuditEvent.objects.filter(kind="zuora.invoice_not_amended").exists()
+    assert len(tenant(sandbox).invoices) == 1
+
+
+def test_a_posted_invoice_that_already_holds_freshbooks_total_is_left_without_a_warning(sandbox, fbzu, flush):
+    from audit.models import AuditEvent
+
+    customer = fb_client(sandbox, "Sterling Cooper")
+    invoice = fb_invoice(sandbox, customer, "120.00")
+    flush()
+    sandbox["freshbooks"].update(ACCOUNT, "invoice", invoice["id"], {"notes": "thank you"})
+    flush()
+    assert not AuditEvent.objects.filter(kind="zuora.invoice_not_amended").exists()
     assert not SyncJob.objects.exclude(status="succeeded").exists()

@@ -204,6 +204,14 @@ class ZuoraTenant:
             out.append({"id": self.new_id(), **item, "taxAmount": float(tax)})
         return out
 
+    def unpost(self, invoice_id: str) -> dict:
+        """What a billing person does in Zuora's UI to correct a posted invoice nothing was paid on."""
+        invoice = self.invoice(invoice_id)
+        if invoice["status"] != "Posted" or invoice["paymentAmount"]:
+            raise ZuoraFailure(INVOICE, 30, f"The invoice {invoice['invoiceNumber']} cannot be unposted.")
+        invoice["status"], invoice["postedDate"] = "Draft", None
+        return invoice
+
     def post(self, invoice_id: str) -> dict:
         invoice = self.invoice(invoice_id)
         if invoice["status"] != "Draft":
