@@ -179,8 +179,8 @@ def parse_body(response: requests.Response):
         try:
             return response.json()
         except ValueError:
-            return response.text[:BODY_LIMIT]
-    return response.text[:BODY_LIMIT]
+            return response.text
+    return response.text  # whole (Zuora's describe is XML); the audit event keeps BODY_LIMIT of it
 
 
 def describe(status: int, body) -> str:

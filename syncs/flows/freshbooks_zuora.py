@@ -417,5 +417,10 @@ class FreshBooksZuora(Flow):
     def changes(self, ctx, record_type: str, since, page: int) -> tuple[list[dict], bool]:
         return freshbooks.list_records(ctx.source, record_type, since=since, page=page, integration=ctx.integration)
 
+    def setup_problems(self, ctx) -> list[str]:
+        """The custom fields the customer must create in Zuora first (the fit check and the connection's
+        Test both say it)."""
+        return zuora.setup_problems(ctx.target, integration=ctx.integration)
+
 
 FLOW = FreshBooksZuora()

@@ -103,6 +103,12 @@ def from_reasons(reasons: list, status: int, body) -> ProviderError:
     categories = {code[-2:] for code in codes if code.isdigit() and len(code) == 8}
     if "90000011" in codes or "11" in categories:
         return AuthExpired(f"Zuora did not accept the credentials ({said}).", **kwargs)
+    missing = [name for obj, name, _ in CUSTOM_FIELDS if name in said]
+    if missing and categories & {"21", "27"}:
+        obj = next(obj for obj, name, _ in CUSTOM_FIELDS if name == missing[0])
+        return SetupMissing(
+            f"Zuora has no custom field {missing[0]} on {obj} ({said}). {field_advice(obj, missing[0])}", **kwargs
+        )
     if categories & RETRIED:
         return Retryable(f"Zuora was busy ({said}); retried shortly.", **kwargs)
     if "10" in categories:
@@ -119,10 +125,55 @@ def from_reasons(reasons: list, status: int, body) -> ProviderError:
 # Connection checks ----------------------------------------------------------------------------------
 
 
+CUSTOM_FIELDS = (
+    ("Account", CLIENT_ID_FIELD, "the FreshBooks client id"),
+    ("Invoice", INVOICE_ID_FIELD, "the FreshBooks invoice id"),
+)
+
+
 def ping(connection) -> tuple[bool, str]:
-    """One account read proves the token works in this environment."""
-    call(connection, "GET", "/object-query/accounts", params={"pageSize": 1}, audit_kind="connection.ping")
-    return True, f"Zuora ({environment_name(connection)}) answered: the OAuth client works here."
+    """Describe Account and Invoice: proves the token works in this environment and says which custom field
+    the customer must still create (two calls, when a person presses Test)."""
+    where = environment_name(connection)
+    problems = setup_problems(connection, audit_kind="connection.ping")
+    if problems:
+        return False, f"Zuora ({where}) answered, but is not set up yet: " + " ".join(problems)
+    return True, f"Zuora ({where}) answered: the OAuth client works here, and both FreshBooks id fields exist."
+
+
+def setup_problems(connection, *, integration=None, audit_kind: str = "api.call") -> list[str]:
+    """The custom fields the flow writes and filters on that the tenant lacks, each with what to do."""
+    problems = []
+    for obj, name, holds in CUSTOM_FIELDS:
+        answer = call(
+            connection,
+            "GET",
+            f"/v1/describe/{obj}",
+            headers={"Accept": "application/xml"},
+            integration=integration,
+            audit_kind=audit_kind,
+        )
+        if name not in described_fields(answer.data):
+            problems.append(f"{obj} has no custom field {name} (for {holds}). {field_advice(obj, name)}")
+    return problems
+
+
+def described_fields(xml) -> set[str]:
+    """Field names of a describe answer (XML; our own request to the connection's checked host)."""
+    from xml.etree import ElementTree
+
+    try:
+        root = ElementTree.fromstring(xml or "")  # noqa: S314 - expat refuses entity expansion attacks since 2.4.1
+    except ElementTree.ParseError:
+        return set()
+    return {element.text for element in root.iterfind("./fields/field/name") if element.text}
+
+
+def field_advice(obj: str, name: str) -> str:
+    return (
+        f"In Zuora, add the custom field {name} to {obj} (Settings > Billing > Manage Custom Fields, or Object "
+        "Manager in newer tenants): type Text, Indexed, so records can be found by it. Then press Test."
+    )
 
 
 # Records ---------------------------------------------------------------------------------------------

@@ -144,3 +144,20 @@ def test_a_standalone_invoice_needs_unified_invoicing_and_a_posted_one_keeps_its
     sandbox["zuora"].tenant("us-sandbox-2").flags["unified_invoicing"] = False
     refused = requests.post(f"{BASE}/v1/invoices", json=body, headers=headers(), timeout=5).json()
     assert refused["success"] is False and str(refused["reasons"][0]["code"]).endswith("10")
+
+
+def test_describe_lists_the_tenants_custom_fields_and_an_unknown_one_is_refused_by_category(sandbox):
+    from xml.etree import ElementTree
+
+    tenant = sandbox["zuora"].tenant("us-sandbox-2")
+    answer = requests.get(f"{BASE}/v1/describe/Account", headers=headers(), timeout=5)
+    root = ElementTree.fromstring(answer.text)  # noqa: S314 - our emulator's answer
+    names = [f.findtext("name") for f in root.iterfind("./fields/field")]
+    assert answer.headers["Content-Type"].startswith("text/xml") and root.findtext("name") == "Account"
+    assert "AccountNumber" in names and "FreshBooksClientId__c" in names
+    tenant.custom_fields["Account"].clear()
+    refused = requests.post(
+        f"{BASE}/v1/accounts", json={**ACCOUNT, "FreshBooksClientId__c": "7"}, headers=headers(), timeout=5
+    ).json()
+    assert refused["success"] is False and str(refused["reasons"][0]["code"]).endswith("21")
+    assert "FreshBooksClientId__c" in refused["reasons"][0]["message"]

@@ -304,3 +304,35 @@ def test_a_posted_invoice_that_already_holds_freshbooks_total_is_left_without_a_
     flush()
     assert not AuditEvent.objects.filter(kind="zuora.invoice_not_amended").exists()
     assert not SyncJob.objects.exclude(status="succeeded").exists()
+
+
+def test_a_missing_custom_field_is_named_by_the_fit_check_the_connection_test_and_the_failed_job(
+    sandbox, fbzu, client_a, flush
+):
+    from syncs import fitcheck
+
+    tenant(sandbox).custom_fields["Account"].discard("FreshBooksClientId__c")
+    check = fitcheck.run(fitcheck.start(fbzu))
+    setup = " ".join(check.report["setup"])
+    assert "Account has no custom field FreshBooksClientId__c" in setup and "Indexed" in setup
+    assert "Invoice" not in setup, "the invoice's field is there"
+    client_a.post(f"/connections/{fbzu.target.uuid}/test/")
+    fbzu.target.refresh_from_db()
+    assert fbzu.target.last_ping_ok is False and "not set up yet" in fbzu.target.settings["last_ping_message"]
+    page = client_a.get(f"/connections/{fbzu.target.uuid}/").content.decode()
+    assert "FreshBooksClientId__c" in page
+
+    fb_invoice(sandbox, fb_client(sandbox, "Cyberdyne Systems"), "40.00")
+    flush()
+    failed = SyncJob.objects.get(status="failed")
+    assert failed.last_error_type == "SetupMissing"
+    assert "Zuora has no custom field FreshBooksClientId__c on Account" in failed.last_error_message
+    assert tenant(sandbox).accounts == {} and tenant(sandbox).invoices == {}
+
+    tenant(sandbox).custom_fields["Account"].add("FreshBooksClientId__c")  # the customer creates it
+    client_a.post(f"/connections/{fbzu.target.uuid}/test/")
+    fbzu.target.refresh_from_db()
+    assert fbzu.target.last_ping_ok is True
+    engine.replay(failed)
+    flush()
+    assert len(tenant(sandbox).invoices) == 1

@@ -47,6 +47,9 @@ class ZuoraEmulator(ZuoraRoutes, ControlActions, ApiPipeline, Emulator):
         "invoice_custom_fields": True,
         # UNCONFIRMED: filtering Object Query accounts on billTo.* without expand[]=billto.
         "filter_on_billto": True,
+        # UNCONFIRMED: an Object Query filter on a custom field the tenant lacks: "empty" answers no rows,
+        # "error" answers 400 with a category-27 reason (invalid query parameter).
+        "unknown_filter_field": "empty",
         # How long the transport holds a write whose answer went missing (a client timeout).
         "lost_answer_hold_seconds": 30.0,
         # Requests a minute by tenant type (zuora.md 6); which type each environment is: see `limit_of`.

@@ -17,8 +17,8 @@ AUTH_FAILED = {"success": False, "reasons": [{"code": "90000011", "message": "Au
 
 
 def api(method: str, pattern: str):
-    """A Zuora route; the handler is `handler(self, request, tenant, **params)` returning (status, body) and
-    may raise `ZuoraFailure`."""
+    """A Zuora route; the handler is `handler(self, request, tenant, **params)` returning (status, body) or a
+    whole `Response` (describe answers XML), and may raise `ZuoraFailure`."""
 
     def decorator(fn):
         @wraps(fn)
@@ -54,8 +54,8 @@ class ApiPipeline:
 
     def _run(self, handler, request, tenant: ZuoraTenant, params) -> Response:
         try:
-            status, body = handler(self, request, tenant, **params)
-            response = Response.json(body, status)
+            answer = handler(self, request, tenant, **params)
+            response = answer if isinstance(answer, Response) else Response.json(answer[1], answer[0])
         except ZuoraFailure as failure:
             response = Response.json(failure_body(failure), 200)
         if request.method in ("POST", "PUT", "PATCH") and tenant.lose_answers > 0:

@@ -29,11 +29,13 @@ def value_at(row: dict, dotted: str):
     return row
 
 
-def filtered(rows: list[dict], request: Request) -> list[dict]:
+def filtered(rows: list[dict], request: Request, custom_fields: set | None = None, strict=False) -> list[dict]:
     for expression in [v for k, v in request.query if k == "filter[]"]:
         # the operator is the last dotted part before ":" (billTo.workEmail.EQ:x)
         path_and_op, _, value = expression.partition(":")
         field, _, operator = path_and_op.rpartition(".")
+        if strict and field.endswith("__c") and field not in (custom_fields or set()):
+            raise ZuoraFailure(500000, 27, f"Invalid filter field: {field}")
         test = OPERATORS.get(operator.upper())
         if test is None:
             return []
@@ -87,6 +89,23 @@ class ZuoraRoutes:
         }
         return Response.json(body, 200, {"Cache-Control": "no-store"})
 
+    @property
+    def strict_filters(self) -> bool:
+        return self.config["unknown_filter_field"] == "error"
+
+    # Describe ----------------------------------------------------------------------------------------
+
+    @api("GET", "/v1/describe/{name}")
+    def describe_object(self, request, tenant, name):
+        """The object's fields as XML, the shape tap-zuora parses: standard ones, then the tenant's `__c`."""
+        standard = shapes.DESCRIBED.get(name)
+        if standard is None:
+            raise ZuoraFailure(500000, 40, f"Object {name} is not supported.")
+        xml = shapes.describe_xml(
+            name, standard, sorted(tenant.custom_fields.get(name, ())), f"{request.base_url}{request.path}"
+        )
+        return Response(200, xml.encode(), {"Content-Type": "text/xml; charset=utf-8"})
+
     # Accounts ----------------------------------------------------------------------------------------
 
     @api("POST", "/v1/accounts")
@@ -108,7 +127,7 @@ class ZuoraRoutes:
     def query_accounts(self, request, tenant):
         billto = "billto" in [v.lower() for k, v in request.query if k == "expand[]"] or self.config["filter_on_billto"]
         rows = [shapes.account_row(a, billto=True) for a in tenant.accounts.values()]
-        rows = filtered(rows, request)
+        rows = filtered(rows, request, tenant.custom_fields["Account"], self.strict_filters)
         if not billto:
             rows = [{k: v for k, v in r.items() if k != "billTo"} for r in rows]
         return 200, page(rows, request)
@@ -154,7 +173,7 @@ class ZuoraRoutes:
     @api("GET", "/object-query/invoices")
     def query_invoices(self, request, tenant):
         rows = [shapes.invoice_json(i, with_items=False) for i in tenant.invoices.values()]
-        return 200, page(filtered(rows, request), request)
+        return 200, page(filtered(rows, request, tenant.custom_fields["Invoice"], self.strict_filters), request)
 
     # Payments ----------------------------------------------------------------------------------------
 

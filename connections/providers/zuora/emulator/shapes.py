@@ -133,3 +133,30 @@ def payment_json(payment: dict) -> dict:
         **payment["custom"],
         "financeInformation": {},
     }
+
+
+# Describe (GET /v1/describe/{object}): the fields the flow touches, as Zuora's XML names them.
+DESCRIBED = {
+    "Account": [("Id", "text"), ("AccountNumber", "text"), ("Name", "text"), ("Currency", "picklist"),
+                ("BillCycleDay", "integer"), ("PaymentTerm", "text"), ("AutoPay", "boolean"), ("CrmId", "text")],
+    "Invoice": [("Id", "text"), ("InvoiceNumber", "text"), ("AccountId", "text"), ("Amount", "decimal"),
+                ("Balance", "decimal"), ("DueDate", "date"), ("InvoiceDate", "date"), ("Status", "picklist")],
+}  # fmt: skip
+
+
+def describe_xml(name: str, standard: list[tuple[str, str]], custom: list[str], href: str) -> str:
+    from xml.sax.saxutils import escape
+
+    def field(field_name, kind, is_custom):
+        return (
+            f"<field><name>{escape(field_name)}</name><label>{escape(field_name)}</label>"
+            f"<required>false</required><type>{kind}</type><custom>{str(is_custom).lower()}</custom>"
+            "<contexts><context>export</context><context>soap</context></contexts></field>"
+        )
+
+    fields = [field(n, k, False) for n, k in standard] + [field(n, "text", True) for n in custom]
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        f'<object href="{escape(href)}"><name>{name}</name><label>{name}</label>'
+        f"<fields>{''.join(fields)}</fields></object>"
+    )

@@ -40,6 +40,8 @@ class ZuoraTenant:
         self.keys: dict[str, dict] = {}  # idempotency key -> {method, url, body, answer, at, running}
         self.counters = {"account": 0, "invoice": 0, "payment": 0}
         self.flags = {"api_write_access": True, "unified_invoicing": True, "invoice_settlement": True}
+        # The custom fields the customer created (README, setup step 3); a `__c` key not among them is refused.
+        self.custom_fields = {"Account": {"FreshBooksClientId__c"}, "Invoice": {"FreshBooksInvoiceId__c"}}
         self.lock_contention = 0  # the next N writes fail with category 50
         self.lose_answers = 0  # the next N writes are done, but their answers never arrive
 
@@ -56,10 +58,19 @@ class ZuoraTenant:
             self.lock_contention -= 1
             raise ZuoraFailure(resource, 50, "Operation failed due to a lock competition, please retry later.")
 
+    def custom_of(self, resource: int, obj: str, body: dict) -> dict:
+        """The body's custom fields; one the tenant does not have is category 21, unknown field."""
+        custom = {k: v for k, v in body.items() if k.endswith("__c")}
+        unknown = sorted(set(custom) - self.custom_fields.get(obj, set()))
+        if unknown:
+            raise ZuoraFailure(resource, 21, f"Unknown field(s): {', '.join(unknown)}")
+        return custom
+
     # Accounts ----------------------------------------------------------------------------------------
 
     def create_account(self, body: dict) -> dict:
         self.write_check(ACCOUNT)
+        custom = self.custom_of(ACCOUNT, "Account", body)
         for name in ("name", "currency"):
             if not body.get(name):
                 raise ZuoraFailure(ACCOUNT, 22, f"'{name}' may not be null")
@@ -89,7 +100,7 @@ class ZuoraTenant:
             "crmId": body.get("crmId"),
             "notes": body.get("notes"),
             "billToContact": {name: contact.get(name) for name in CONTACT_FIELDS},
-            "custom": {k: v for k, v in body.items() if k.endswith("__c")},
+            "custom": custom,
             "createdDate": self.now(),
             "updatedDate": self.now(),
         }
@@ -105,10 +116,11 @@ class ZuoraTenant:
     def update_account(self, key: str, body: dict) -> dict:
         self.write_check(ACCOUNT)
         account = self.account(key)
+        custom = self.custom_of(ACCOUNT, "Account", body)
         for name in ("name", "notes", "crmId"):
             if name in body:
                 account[name] = body[name]
-        account["custom"].update({k: v for k, v in body.items() if k.endswith("__c")})
+        account["custom"].update(custom)
         account["updatedDate"] = self.now()
         return account
 
@@ -139,6 +151,7 @@ class ZuoraTenant:
         custom = {k: v for k, v in body.items() if k.endswith("__c")}
         if custom and not custom_fields:
             raise ZuoraFailure(INVOICE, 21, f"Unknown field(s): {', '.join(custom)}")
+        custom = self.custom_of(INVOICE, "Invoice", body)
         self.counters["invoice"] += 1
         number = body.get("invoiceNumber") or f"INV{self.counters['invoice']:08d}"
         if any(i["invoiceNumber"] == number for i in self.invoices.values()):
