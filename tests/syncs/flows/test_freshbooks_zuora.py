@@ -137,6 +137,42 @@ def test_a_name_alone_never_attaches_an_invoice_to_a_billing_account(sandbox, fb
     assert len(tenant(sandbox).invoices) == 0
 
 
+def test_a_near_name_goes_to_a_person_and_the_invoice_follows_the_decision(sandbox, fbzu, flush, tenant_a):
+    from django_scopes import scopes_disabled
+
+    from syncs import review
+    from syncs.models import RecordLink
+    from tests.factories import MembershipFactory
+
+    existing = tenant(sandbox).create_account(
+        {
+            "name": "Umbrella Health Group",
+            "currency": "USD",
+            "billCycleDay": 1,
+            "billToContact": {"firstName": "Ada", "lastName": "Wong", "workEmail": "billing@umbrella.example"},
+        }
+    )
+    customer = fb_client(sandbox, "Umbrella Health", email="ap@umbrella-health.example")
+    fb_invoice(sandbox, customer, "99.00")
+    flush()
+    item = ReviewItem.objects.get(integration=fbzu, status="open")
+    assert [c["record_id"] for c in item.candidates] == [existing["id"]]
+    assert tenant(sandbox).invoices == {}, "nothing is billed before a person decides"
+    with scopes_disabled():
+        person = MembershipFactory(tenant=tenant_a, role="admin").user
+    review.link(item, existing["id"], person)
+    flush()
+    assert len(tenant(sandbox).accounts) == 1
+    assert existing["custom"]["FreshBooksClientId__c"] == str(customer["id"])
+    assert existing["name"] == "Umbrella Health Group", "billing's own name is kept"
+    [zi] = tenant(sandbox).invoices.values()
+    assert zi["accountId"] == existing["id"] and zi["amount"] == 99.0
+    assert RecordLink.objects.get(integration=fbzu, source_id=str(customer["id"])).method == "manual"
+    fb_invoice(sandbox, customer, "11.00")
+    flush()
+    assert len(tenant(sandbox).invoices) == 2 and not ReviewItem.objects.filter(status="open").exists()
+
+
 def test_a_bill_to_email_finds_the_account_and_sets_the_id_field_on_it(sandbox, fbzu, flush):
     existing = tenant(sandbox).create_account(
         {
