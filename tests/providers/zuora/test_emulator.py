@@ -161,3 +161,27 @@ def test_describe_lists_the_tenants_custom_fields_and_an_unknown_one_is_refused_
     ).json()
     assert refused["success"] is False and str(refused["reasons"][0]["code"]).endswith("21")
     assert "FreshBooksClientId__c" in refused["reasons"][0]["message"]
+
+
+def test_the_demo_page_controls_unpost_an_invoice_and_remove_a_custom_field(sandbox):
+    from connections.sandbox.wire import Request
+
+    def control(path, fields):
+        body = json.dumps(fields).encode()
+        return emulator.handle_control(Request("POST", path, headers={"Content-Type": "application/json"}, body=body))
+
+    emulator = sandbox["zuora"]
+    tenant = emulator.tenant("us-sandbox-2")
+    account = tenant.create_account(ACCOUNT)
+    item = {"chargeName": "Plan", "amount": 10, "serviceStartDate": "2026-12-01"}
+    invoice = tenant.create_invoice(
+        {"accountId": account["id"], "invoiceDate": "2026-12-01", "status": "Posted", "invoiceItems": [item]},
+        custom_fields=True,
+    )
+    answer = control("invoices/unpost", {"invoice": invoice["invoiceNumber"]})
+    assert answer.status == 200 and answer.data()["status"] == "Draft"
+    assert control("invoices/unpost", {"invoice": invoice["invoiceNumber"]}).status == 400, "a draft already"
+    answer = control("tenants", {"FreshBooksClientId__c": "false"})
+    assert answer.data()["custom_fields"]["Account"] == [] and tenant.custom_fields["Account"] == set()
+    forms = [form.title for form in emulator.page_forms()]
+    assert "Unpost an invoice (to correct it)" in forms

@@ -40,11 +40,16 @@ class ControlActions:
         for count in ("lock_contention", "lose_answers"):
             if count in data:
                 setattr(tenant, count, int(data[count]))
+        for obj, name in (("Account", "FreshBooksClientId__c"), ("Invoice", "FreshBooksInvoiceId__c")):
+            if name in data:  # the customer's custom fields, there or not (README, setup step 3)
+                wanted = str(data[name]).lower() in ("1", "true", "yes", "on")
+                (tenant.custom_fields[obj].add if wanted else tenant.custom_fields[obj].discard)(name)
         return Response.json(
             {
                 "environment": tenant.environment,
                 "tenant": tenant.number,
                 "flags": tenant.flags,
+                "custom_fields": {obj: sorted(names) for obj, names in tenant.custom_fields.items()},
                 "client_id": self.config["client_id"],
                 "client_secret": self.config["client_secret"],
             }
@@ -71,6 +76,17 @@ class ControlActions:
         finally:
             tenant.flags = flags
         return Response.json(found, 201)
+
+    @control("POST", "invoices/unpost")
+    def control_unpost(self, request):
+        """What a billing person does in Zuora's UI to correct a posted invoice nothing was paid on."""
+        data = request.data()
+        tenant = self._control_tenant(data)
+        try:
+            invoice = tenant.unpost(data.get("invoice") or "")
+        except ZuoraFailure as failure:
+            return Response.json({"error": failure.message, "code": failure.code}, 400)
+        return Response.json(shapes.invoice_json(invoice))
 
     @control("GET", "records/{kind}")
     def control_list(self, request, kind):
@@ -104,7 +120,18 @@ class ControlActions:
                     FormField("api_write_access", "API user has API Write Access", "true", yes_no),
                     FormField("unified_invoicing", "Unified Invoicing (standalone invoices)", "true", yes_no),
                     FormField("lose_answers", "Lose the answers of the next N writes", "0"),
+                    FormField("FreshBooksClientId__c", "Account has FreshBooksClientId__c", "true", yes_no),
+                    FormField("FreshBooksInvoiceId__c", "Invoice has FreshBooksInvoiceId__c", "true", yes_no),
                 ),
                 "Save",
+            ),
+            PageForm(
+                "invoices/unpost",
+                "Unpost an invoice (to correct it)",
+                (
+                    FormField("environment", "Environment", self.config["default_environment"], environments),
+                    FormField("invoice", "Invoice id or number", ""),
+                ),
+                "Unpost",
             ),
         ]
