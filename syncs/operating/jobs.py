@@ -136,9 +136,9 @@ def describe(event: AuditEvent) -> Step:
     details = []
     if event.kind.startswith("api."):
         title = "API call"
-        for label, key in (("Request", "request_body"), ("Response", "response_body")):
+        for label, key in (("Request", "request_body"), ("Response", "response_body"), ("Trace", "trace")):
             if data.get(key) not in (None, "", {}):
-                details.append((label, pretty(data[key])))
+                details.append((label, pretty(data[key])))  # Trace: the ids the provider's support asks for
     elif event.kind == "job.fetched":
         title = "Fetched the source record"
         details.append(("Record", pretty(data.get("record"))))

@@ -94,3 +94,15 @@ def test_a_customer_connects_zuora_checks_the_fit_enables_and_sees_the_posted_in
     accounts = control(sandbox_server, "zuora", "GET", "records/account?environment=us-sandbox-2")["records"]
     [acme] = accounts
     assert invoice["accountId"] == acme["id"] and acme["FreshBooksClientId__c"] == str(client["id"])
+
+    page.get_by_label("Poll FreshBooks for changes no webhook announced").select_option(label="Every 15 minutes")
+    page.get_by_role("button", name="Save schedule").click()
+    expect(page.get_by_text("Polling: every 15 minutes.")).to_be_visible()
+    screenshot(page, "zuora-integration-enabled-with-polling")
+
+    page.goto(f"{at_live_server}/jobs/")
+    page.locator("tr", has_text="invoice").get_by_role("link").first.click()
+    expect(page.get_by_text("Created invoice")).to_be_visible()
+    page.get_by_text("Trace").last.click()  # the invoice POST: its idempotency key and track id
+    expect(page.locator("details[open] pre", has_text="Idempotency-Key")).to_contain_text("Zuora-Track-Id")
+    screenshot(page, "zuora-job-timeline-with-track-id")

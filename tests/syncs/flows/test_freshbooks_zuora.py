@@ -204,7 +204,7 @@ def test_lock_contention_inside_http_200_is_retried_and_a_refusal_fails_with_zuo
     assert failed.last_error_type == "SetupMissing" and "Unified Invoicing" in failed.last_error_message
 
 
-def test_a_zuora_track_id_per_job_is_sent(sandbox, fbzu, flush):
+def test_a_zuora_track_id_per_job_is_sent_and_shown_on_the_timeline(sandbox, fbzu, flush, client_a):
     fb_invoice(sandbox, fb_client(sandbox, "Pied Piper"), "5.00")
     flush()
     job = SyncJob.objects.get(source_type="invoice")
@@ -216,6 +216,8 @@ def test_a_zuora_track_id_per_job_is_sent(sandbox, fbzu, flush):
     traces = [c.data["trace"] for c in calls if "/v1/" in c.data["url"]]
     assert traces and all(t["Zuora-Track-Id"] == f"mlc-{job.uuid.hex}" and t["Idempotency-Key"] for t in traces)
     assert all("Zuora-Request-Id" in t for t in traces), "the timeline shows what to quote to Zuora support"
+    page = client_a.get(f"/jobs/{job.uuid}/").content.decode()
+    assert "<summary>Trace</summary>" in page and f"mlc-{job.uuid.hex}" in page and "Zuora-Request-Id" in page
 
 
 def test_a_change_after_posting_says_what_zuora_allows_and_bills_nothing_twice(sandbox, fbzu, flush):
