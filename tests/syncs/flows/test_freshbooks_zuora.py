@@ -374,3 +374,25 @@ def test_a_missing_custom_field_is_named_by_the_fit_check_the_connection_test_an
     engine.replay(failed)
     flush()
     assert len(tenant(sandbox).invoices) == 1
+
+
+def test_a_poll_bills_what_no_webhook_announced_and_the_late_webhook_adds_nothing(sandbox, fbzu, flush, clock):
+    from audit.models import AuditEvent
+    from syncs.models import InboundEvent
+
+    customer = fb_client(sandbox, "Massive Dynamic")
+    invoice = fb_invoice(sandbox, customer, "250.00")  # its webhook is owed but not sent yet
+    fbzu.poll_interval = timedelta(minutes=15)
+    fbzu.save()
+    assert polling.due_integrations() == [fbzu.pk]
+    polling.run(fbzu)
+    drain(clock, rounds=200)
+    [zi] = tenant(sandbox).invoices.values()
+    assert zi["custom"]["FreshBooksInvoiceId__c"] == str(invoice["id"]) and zi["status"] == "Posted"
+    flush()  # the webhooks arrive late
+    assert len(tenant(sandbox).invoices) == 1 and len(tenant(sandbox).accounts) == 1
+    sources = set(InboundEvent.objects.filter(object_id=str(invoice["id"])).values_list("source", flat=True))
+    assert sources == {"poll", "webhook"}, "both ways in, one audit trail"
+    jobs = SyncJob.objects.filter(source_type="invoice", source_id=str(invoice["id"]))
+    assert {j.status for j in jobs} == {"succeeded"} and jobs.count() == 2
+    assert AuditEvent.objects.filter(kind="job.unchanged", job__in=jobs).exists()
