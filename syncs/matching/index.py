@@ -17,9 +17,10 @@ from syncs.matching.names import (
     STOPWORDS,
     company_domain,
     distinctive_difference,
+    name_forms,
     name_score,
     normalise_email,
-    normalise_name,
+    reordered,
     sort_key,
 )
 
@@ -121,6 +122,8 @@ class _Query:
     normalised: str
     emails: frozenset[str]
     external_id: str | None
+    name: str = ""
+    forms: tuple[str, ...] = ()  # every normalised form: the folded one first, then a transliterated one
 
 
 class MatchIndex:
@@ -146,6 +149,7 @@ class MatchIndex:
         self.floor = floor
         self._records: list[TargetRecord] = []
         self._normalised: list[str] = []
+        self._alternate: dict[int, str] = {}  # a second normalised form ("mueller bau" beside "muller bau")
         self._position: dict[str, int] = {}
         self._by_name: dict[str, list[int]] = defaultdict(list)
         self._by_email: dict[str, list[int]] = defaultdict(list)
@@ -167,6 +171,8 @@ class MatchIndex:
         for position, normalised in enumerate(self._normalised):
             if normalised:
                 self._add_choice(normalised, position)
+        for position, alternate in self._alternate.items():
+            self._add_choice(alternate, position)
         for source_name, record_id in aliases:
             self.add_alias(source_name, record_id)
 
@@ -182,10 +188,12 @@ class MatchIndex:
         else:
             self._unindex(position)
             self._records[position] = record
-            self._normalised[position] = normalise_name(record.name)
+            self._set_forms(position, record.name)
             self._index(position)
         if self._normalised[position]:
             self._add_choice(self._normalised[position], position)
+        if position in self._alternate:
+            self._add_choice(self._alternate[position], position)
         for alias in self._aliases_of.get(position, ()):
             self._add_choice(alias, position)
 
@@ -201,25 +209,41 @@ class MatchIndex:
     def add_alias(self, source_name: str, record_id: str) -> None:
         """Remember that a person linked `source_name` to `record_id`; unknown record ids are ignored."""
         position = self._position.get(str(record_id))
-        normalised = normalise_name(source_name)
-        if position is None or not normalised or position in self._by_alias.get(normalised, ()):
+        if position is None:
             return
-        self._by_alias[normalised].append(position)
-        self._aliases_of.setdefault(position, []).append(normalised)
-        self._add_choice(normalised, position)
+        for normalised in name_forms(source_name):
+            if not normalised or position in self._by_alias.get(normalised, ()):
+                continue
+            self._by_alias[normalised].append(position)
+            self._aliases_of.setdefault(position, []).append(normalised)
+            self._add_choice(normalised, position)
 
     def _add_record(self, record: TargetRecord) -> int:
         position = len(self._records)
         self._records.append(record)
-        self._normalised.append(normalise_name(record.name))
+        self._normalised.append("")
+        self._set_forms(position, record.name)
         self._position[record.record_id] = position
         self._index(position)
         return position
 
+    def _set_forms(self, position: int, name: str) -> None:
+        forms = name_forms(name)
+        self._normalised[position] = forms[0]
+        if len(forms) > 1:
+            self._alternate[position] = forms[1]
+        else:
+            self._alternate.pop(position, None)
+
+    def _forms_of(self, position: int) -> tuple[str, ...]:
+        alternate = self._alternate.get(position)
+        return (self._normalised[position], alternate) if alternate else (self._normalised[position],)
+
     def _index(self, position: int) -> None:
-        record, normalised = self._records[position], self._normalised[position]
-        if normalised:
-            self._by_name[normalised].append(position)
+        record = self._records[position]
+        for normalised in self._forms_of(position):
+            if normalised:
+                self._by_name[normalised].append(position)
         for email in _emails(record):
             self._by_email[email].append(position)
         if record.external_id:
@@ -227,9 +251,10 @@ class MatchIndex:
 
     def _unindex(self, position: int) -> None:
         """Take a record out of the exact lookups and blank its choices (blank choices are never candidates)."""
-        record, normalised = self._records[position], self._normalised[position]
-        if normalised:
-            self._by_name[normalised].remove(position)
+        record = self._records[position]
+        for normalised in self._forms_of(position):
+            if normalised:
+                self._by_name[normalised].remove(position)
         for email in _emails(record):
             self._by_email[email].remove(position)
         if record.external_id:
@@ -265,16 +290,19 @@ class MatchIndex:
         linked_record_id: str | None = None,
     ) -> MatchDecision:
         """Decide which target record the source record (name, e-mails, own id) is, or that a person must."""
+        forms = name_forms(name)
         query = _Query(
-            normalised=normalise_name(name),
+            normalised=forms[0],
             emails=frozenset(normalise_email(email) for email in emails) - {""},
             external_id=str(external_id) if external_id else None,
+            name=name or "",
+            forms=forms,
         )
         if linked_record_id is not None and str(linked_record_id) in self._position:
             return self._single(MatchKind.MANUAL, self._position[str(linked_record_id)], query, "manual link")
         if query.external_id and (hits := self._by_external_id.get(query.external_id)):
             return self._exact(MatchKind.EXTERNAL_ID, hits, query, "same external id", check_conflict=False)
-        if query.normalised and (hits := self._by_alias.get(query.normalised)):
+        if hits := self._hits(self._by_alias, query):
             return self._exact(MatchKind.ALIAS, hits, query, "a person linked this name before", check_conflict=False)
         if use_email and query.emails:
             hits = sorted({position for email in query.emails for position in self._by_email.get(email, ())})
@@ -282,28 +310,50 @@ class MatchIndex:
                 return self._exact(MatchKind.EMAIL, hits, query, "same e-mail")
         if not query.normalised:
             return MatchDecision(MatchKind.NONE, None, (), "no name to match")
-        if hits := self._by_name.get(query.normalised):
-            return self._exact(MatchKind.NAME, hits, query, "same name after normalisation")
+        if hits := self._hits(self._by_name, query):
+            return self._exact(MatchKind.NAME, hits, query, "same name after normalisation" + self._spelt(hits, query))
         return self._fuzzy(query)
+
+    @staticmethod
+    def _hits(lookup: dict[str, list[int]], query: _Query) -> list[int]:
+        """Positions found under any form of the query's name, each once, in order."""
+        found: list[int] = []
+        for form in query.forms:
+            found += [position for position in lookup.get(form, ()) if position not in found] if form else []
+        return found
+
+    def _spelt(self, hits: Sequence[int], query: _Query) -> str:
+        """ " (Mueller = Müller)" when the names meet only by a transliteration: the reason says so in words."""
+        record = self._records[hits[0]]
+        if self._normalised[hits[0]] == query.normalised or len(hits) > 1:
+            return ""
+        return f" ({query.name} = {record.name})"
 
     def search(self, text: str, limit: int = 10) -> list[Candidate]:
         """Target records whose names resemble `text`, best first (the review queue's Search box)."""
-        query = _Query(normalise_name(text), frozenset(), None)
+        forms = name_forms(text)
+        query = _Query(forms[0], frozenset(), None, text, forms)
         if not query.normalised:
             return []
         return self._ranked(query, limit=limit, floor=0.0)
 
     def _candidate(self, position: int, query: _Query, score: float | None = None) -> Candidate:
         record = self._records[position]
-        normalised = self._normalised[position]
+        mine, theirs = self._closest(position, query)
         agrees, differs = [], []
         if score is None:
-            score = 100.0 if normalised == query.normalised else name_score(query.normalised, normalised)
-        if normalised == query.normalised:
-            agrees.append("name")
+            score = 100.0 if mine == theirs else name_score(mine, theirs)
+        if mine == theirs:
+            agrees.append(
+                "name"
+                if mine == query.normalised == self._normalised[position]
+                else f"name ({query.name} = {record.name})"
+            )
+        elif reordered(mine, theirs):
+            differs.append("name (same words in another order)")
         else:
-            difference = distinctive_difference(query.normalised, normalised)
-            differs.append(f"name ({difference})" if difference else "name (spelling or word order)")
+            difference = distinctive_difference(mine, theirs)
+            differs.append(f"name ({difference})" if difference else "name (spelling)")
         target_emails = _emails(record)
         if query.emails and target_emails:
             if query.emails & target_emails:
@@ -315,6 +365,17 @@ class MatchIndex:
         if query.external_id and record.external_id:
             (agrees if str(record.external_id) == query.external_id else differs).append("external id")
         return Candidate(record.record_id, record.name, round(float(score), 1), tuple(agrees), tuple(differs))
+
+    def _closest(self, position: int, query: _Query) -> tuple[str, str]:
+        """The pair of forms (the query's, the record's) that agree best: equal, else without a distinctive
+        difference, else the folded ones."""
+        if len(query.forms) < 2 and position not in self._alternate:
+            return query.normalised, self._normalised[position]
+        pairs = [(mine, theirs) for mine in query.forms or (query.normalised,) for theirs in self._forms_of(position)]
+        equal = next(((mine, theirs) for mine, theirs in pairs if mine == theirs), None)
+        if equal:
+            return equal
+        return next(((m, t) for m, t in pairs if distinctive_difference(m, t) is None), pairs[0])
 
     def _conflict(self, position: int, query: _Query) -> bool:
         """The target record already carries another source record's id: linking it would merge two."""
@@ -339,11 +400,16 @@ class MatchIndex:
         """The best candidates for `query`, from the choices sharing a word with it when one of those
         scores at least `review` (a candidate sharing no word never passes the distinctive-word guard,
         so it could not be linked anyway), else from all choices."""
-        key = sort_key(query.normalised)
+        best: dict[int, float] = {}
+        for form in query.forms or (query.normalised,):
+            self._rank_form(form, limit, floor, best)
+        ranked = sorted(best.items(), key=lambda item: (-item[1], self._normalised[item[0]], item[0]))
+        return [self._candidate(position, query, score) for position, score in ranked[:limit]]
+
+    def _rank_form(self, normalised: str, limit: int, floor: float, best: dict[int, float]) -> None:
+        key = sort_key(normalised)
         hits = []
-        postings = [
-            self._postings[token] for token in set(query.normalised.split()) - STOPWORDS if token in self._postings
-        ]
+        postings = [self._postings[token] for token in set(normalised.split()) - STOPWORDS if token in self._postings]
         if 0 < sum(len(numbers) for numbers, _strings in postings) <= len(self._choices) // 4:
             for numbers, strings in postings:
                 found = process.extract(
@@ -355,20 +421,19 @@ class MatchIndex:
                 key, self._choices, scorer=fuzz.ratio, processor=None, score_cutoff=floor, limit=limit * 3
             )
             hits = [(score, index) for _choice, score, index in found]
-        best: dict[int, float] = {}
-        spaceless = query.normalised.replace(" ", "")
+        spaceless = normalised.replace(" ", "")
         for score, choice in hits:
             if not self._choices[choice]:
                 continue
             owner = self._choice_owner[choice]
-            joined = fuzz.ratio(spaceless, self._normalised[owner].replace(" ", ""))
+            joined = max(fuzz.ratio(spaceless, form.replace(" ", "")) for form in self._forms_of(owner))
             best[owner] = max(score, joined, best.get(owner, 0.0))
-        ranked = sorted(best.items(), key=lambda item: (-item[1], self._normalised[item[0]], item[0]))
-        return [self._candidate(position, query, score) for position, score in ranked[:limit]]
 
     def _fuzzy(self, query: _Query) -> MatchDecision:
         thresholds = self.thresholds
         candidates = tuple(self._ranked(query, limit=self.limit, floor=min(self.floor, thresholds.review)))
+        if not candidates:  # still the nearest, so a person never has to search for the obvious one
+            candidates = tuple(self._ranked(query, limit=3, floor=0.0))
         if not candidates or candidates[0].score < thresholds.review:
             return MatchDecision(MatchKind.NONE, None, candidates, "no candidate reaches the review score")
         top = candidates[0]
@@ -381,7 +446,10 @@ class MatchIndex:
         position = self._position[top.record_id]
         if self._conflict(position, query):
             return MatchDecision(MatchKind.REVIEW, None, candidates, "candidate is linked to another record")
-        difference = distinctive_difference(query.normalised, self._normalised[position])
+        mine, theirs = self._closest(position, query)
+        difference = distinctive_difference(mine, theirs)
         if difference:
             return MatchDecision(MatchKind.REVIEW, None, candidates, f"names differ: {difference}")
+        if reordered(mine, theirs):
+            return MatchDecision(MatchKind.REVIEW, None, candidates, "same words in another order")
         return MatchDecision(MatchKind.FUZZY, top, candidates, f"fuzzy name score {top.score:g}")

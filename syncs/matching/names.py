@@ -29,8 +29,17 @@ _LEGAL_SUFFIXES = _suffixes(
 )
 _LONGEST_SUFFIX = max(len(suffix) for suffix in _LEGAL_SUFFIXES)
 
+# Legal forms long enough that a one-letter slip ("Corporaiton", "Limtied") still says what they are; shorter
+# ones ("Co", "Inc") are too close to other words to guess at.
+_MISSPELLABLE_SUFFIXES = tuple(s[0] for s in _LEGAL_SUFFIXES if len(s) == 1 and len(s[0]) >= 7)
+_MISSPELLABLE_START = {suffix[0] for suffix in _MISSPELLABLE_SUFFIXES}  # a cheap test before the distance
+
 # Abbreviations that mean the same word, so "Acme Intl" and "Acme International" normalise alike.
 _ABBREVIATIONS = {
+    "st": "saint",
+    "ste": "sainte",
+    "mt": "mount",
+    "ft": "fort",
     "intl": "international",
     "natl": "national",
     "mfg": "manufacturing",
@@ -51,6 +60,31 @@ _ABBREVIATIONS = {
     "3rd": "third",
 }
 
+# Professional suffixes whose plural names the same firm ("Lee & Chen CPAs" is "Lee & Chen CPA").
+_PLURALS = {
+    "cpas": "cpa",
+    "associates": "associate",
+    "partners": "partner",
+    "architects": "architect",
+    "engineers": "engineer",
+    "consultants": "consultant",
+    "attorneys": "attorney",
+    "lawyers": "lawyer",
+    "accountants": "accountant",
+    "advisors": "advisor",
+    "advisers": "adviser",
+    "solicitors": "solicitor",
+    "surveyors": "surveyor",
+    "dentists": "dentist",
+}
+
+_SPELLED_OUT = {**_ABBREVIATIONS, **_PLURALS}  # one lookup per word
+
+# Letters with a usual transliteration besides the plain letter: "Müller" is written "Mueller" as well as
+# "Muller", so a name holding one has a second normalised form. `_PLAIN`: letters NFKD does not decompose.
+TRANSLITERATIONS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ø": "oe", "å": "aa", "æ": "ae", "œ": "oe"})
+_PLAIN = str.maketrans({"ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "\u0131": "i"})
+
 # Words that carry no identity: ignored when looking for a distinctive difference between two names.
 STOPWORDS = frozenset({"the", "of", "and", "a", "an", "for", "de", "du", "des", "la", "le", "el", "y", "und", "et"})
 
@@ -65,41 +99,81 @@ def is_deleted_name(name: str) -> bool:
     return bool(_DELETED.search(name or ""))
 
 
-def _fold(text: str) -> str:
+def _fold(text: str, transliterate: bool = False) -> str:
     text = unicodedata.normalize("NFKC", text).casefold()
     if text.isascii():
         return text
-    decomposed = unicodedata.normalize("NFKD", text)
+    if transliterate:
+        text = text.translate(TRANSLITERATIONS)
+    decomposed = unicodedata.normalize("NFKD", text.translate(_PLAIN))
     return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
-def normalise_name(name: str | None) -> str:
+def _surname_first(text: str) -> str:
+    """ "Doe, John" -> "John Doe": one comma between two short parts, the second no legal form."""
+    head, comma, tail = text.partition(",")
+    if not comma or "," in tail:
+        return text
+    head_words, tail_words = head.split(), _NON_WORD.sub(" ", _JOINERS.sub("", tail.casefold())).split()
+    if not (1 <= len(head_words) <= 2 and 1 <= len(tail_words) <= 2) or _is_legal(tail_words):
+        return text
+    return f"{tail.strip()} {head.strip()}"
+
+
+def _is_legal(tokens: list[str]) -> bool:
+    return tuple(tokens) in _LEGAL_SUFFIXES or (len(tokens) == 1 and _misspelt_suffix(tokens[0]))
+
+
+def _misspelt_suffix(token: str) -> bool:
+    if len(token) < 6 or (token[0] not in _MISSPELLABLE_START and token[1:2] not in _MISSPELLABLE_START):
+        return False
+    return any(OSA.distance(token, suffix, score_cutoff=1) <= 1 for suffix in _MISSPELLABLE_SUFFIXES)
+
+
+def normalise_name(name: str | None, *, transliterate: bool = False) -> str:
     """The comparable form of a company name: "The ACME Corp., Inc. (deleted)" -> "acme".
 
-    NFKC, casefold and accents folded; QuickBooks' " (deleted)" dropped; apostrophes and dots removed
-    ("L.L.C." is "llc"), other punctuation is a space; "&" and "+" are "and"; common abbreviations spelled
-    out; a leading "The" and trailing legal forms removed, but never the whole name ("The Company" is
-    "company").
+    NFKC, casefold and accents folded ("ü" is "u"; with `transliterate`, "ue": see `name_forms`); QuickBooks'
+    " (deleted)" dropped; "Doe, John" turned round; apostrophes and dots removed ("L.L.C." is "llc"), other
+    punctuation is a space; "&" and "+" are "and"; common abbreviations spelled out and professional plurals
+    made singular; a leading "The" and trailing legal forms (one letter off for the long ones) removed, but
+    never the whole name ("The Company" is "company").
     """
     if not name:
         return ""
-    text = _fold(_DELETED.sub("", name))
+    text = _fold(_surname_first(_DELETED.sub("", name)), transliterate)
     text = _JOINERS.sub("", text)
     text = _AMPERSAND.sub(" and ", text)
-    tokens = [_ABBREVIATIONS.get(token, token) for token in _NON_WORD.sub(" ", text).split()]
+    tokens = [_SPELLED_OUT.get(token, token) for token in _NON_WORD.sub(" ", text).split()]
     if len(tokens) > 1 and tokens[0] == "the":
         tokens = tokens[1:]
     stripped = True
     while stripped:
         stripped = False
         for size in range(min(_LONGEST_SUFFIX, len(tokens) - 1), 0, -1):
-            if tuple(tokens[-size:]) in _LEGAL_SUFFIXES:
+            if tuple(tokens[-size:]) in _LEGAL_SUFFIXES or (size == 1 and _misspelt_suffix(tokens[-1])):
                 tokens = tokens[:-size]
                 stripped = True
                 break
     if len(tokens) > 1 and tokens[-1] == "and":
         tokens = tokens[:-1]
     return " ".join(tokens)
+
+
+def name_forms(name: str | None) -> tuple[str, ...]:
+    """Every normalised form of a name: the folded one, then the transliterated one when it differs
+    ("Müller Bau" -> ("muller bau", "mueller bau")), so both "Muller" and "Mueller" find it."""
+    folded = normalise_name(name)
+    other = normalise_name(name, transliterate=True) if name and not name.isascii() else folded
+    return (folded,) if other == folded else (folded, other)
+
+
+def reordered(a: str, b: str) -> bool:
+    """Two *normalised* names of the same words in another order: "north south partners" and "south north
+    partners" may be two firms, so that is never an automatic link. Connectives ("and", "of") do not count."""
+    words_a = [token for token in a.split() if token not in STOPWORDS]
+    words_b = [token for token in b.split() if token not in STOPWORDS]
+    return words_a != words_b and sorted(words_a) == sorted(words_b)
 
 
 def sort_key(normalised: str) -> str:

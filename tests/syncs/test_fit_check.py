@@ -182,3 +182,17 @@ def test_the_api_starts_a_fit_check_and_reads_its_report(seeded, owner, agent, m
     fitcheck.run(FitCheck.objects.get())
     report = api.get(f"/api/v1/integrations/{seeded.uuid}/fit-check/").json()
     assert report["status"] == "done" and report["report"]["counts"]["exact"] == 1
+
+
+def test_the_fit_check_says_why_in_words(setup, sandbox, owner):
+    """Reordered words go to a person, a transliteration links, and the report says so."""
+    setup.enabled = False
+    setup.save()
+    for name in ("North South Partners", "Mueller Bau"):
+        sandbox["freshbooks"].create(ACCOUNT, "client", {"organization": name, "email": "ap@example.com"})
+    for name in ("South North Partners", "Müller Bau"):
+        sandbox["zendesk"].account("acme").create_organization({"name": name})
+    fitcheck.run(fitcheck.start(setup))
+    page = browser(owner).get(f"/integrations/{setup.uuid}/fit-check/").content.decode()
+    assert "same words in another order" in page
+    assert "Mueller Bau = Müller Bau" in page

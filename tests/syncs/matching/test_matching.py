@@ -18,8 +18,8 @@ from syncs.matching import (
 )
 from tests.syncs.matching.matching_pairs import PAIRS
 
-# Floor under the recall of automatic links on the labelled list (measured 0.692 with the defaults).
-RECALL_FLOOR = 0.65
+# Floor under the recall of automatic links on the labelled list (measured 0.746 with the defaults).
+RECALL_FLOOR = 0.72
 
 
 @pytest.mark.parametrize(
@@ -202,7 +202,7 @@ def test_an_exact_name_already_linked_to_another_source_record_goes_to_review():
 
 
 def test_a_confident_fuzzy_match_links_with_a_warning():
-    decision = index_of(("z1", "Springfield Dental Care"), ("z2", "Globex")).match("Dental Care of Springfield")
+    decision = index_of(("z1", "Pinecrest Dental Care"), ("z2", "Globex")).match("Pine Crest Dental Care")
     assert decision.kind is MatchKind.FUZZY
     assert decision.candidate.record_id == "z1"
     assert decision.candidate.score >= DEFAULT_THRESHOLDS.auto_link
@@ -362,3 +362,65 @@ def test_the_benchmark_runs_on_a_tiny_mirror(capsys):
 
     run(size=300, lookups=50, seed=1)
     assert "lookups: p50" in capsys.readouterr().out
+
+
+def test_the_same_words_in_another_order_are_never_linked_automatically():
+    decision = index_of(("z1", "South North Partners")).match("North South Partners")
+    assert decision.kind is MatchKind.REVIEW and decision.reason == "same words in another order"
+    assert decision.candidates[0].score == 100.0
+    assert "name (same words in another order)" in decision.candidates[0].differs
+    decision = index_of(("z1", "Springfield Dental Care")).match("Dental Care of Springfield")
+    assert decision.needs_review, "a connective moved is still another order of the distinctive words"
+    assert index_of(("z1", "Smith and Jones")).match("Smith & Jones").kind is MatchKind.NAME
+
+
+@pytest.mark.parametrize(
+    ("source", "target"),
+    [
+        ("Müller Bau", "Mueller Bau"),
+        ("Müller Bau", "Muller Bau"),
+        ("Schröder Logistik", "Schroeder Logistik"),
+        ("Bjørn Design", "Bjorn Design"),
+        ("Café Lumière", "Cafe Lumiere"),
+        ("Großmann Werke", "Grossmann Werke"),
+        ("Ålesund Fisk", "Aalesund Fisk"),
+    ],
+)
+def test_a_transliteration_is_the_same_name(source, target):
+    for query, record in ((source, target), (target, source)):
+        decision = index_of(("z1", record)).match(query)
+        assert decision.kind is MatchKind.NAME, (query, record, decision.reason)
+
+
+def test_the_reason_says_which_transliteration_made_two_names_meet():
+    decision = index_of(("z1", "Müller Bau")).match("Mueller Bau")
+    assert decision.reason == "same name after normalisation (Mueller Bau = Müller Bau)"
+    assert "name (Mueller Bau = Müller Bau)" in decision.candidate.agrees
+    assert index_of(("z1", "Muller Bau")).match("Miller Bau").needs_review
+
+
+@pytest.mark.parametrize(
+    ("source", "target"),
+    [
+        ("St. Louis Bread", "Saint Louis Bread"),
+        ("Mt. Hood Outfitters", "Mount Hood Outfitters"),
+        ("Ft Worth Roofing", "Fort Worth Roofing"),
+        ("Lee & Chen CPA", "Lee & Chen CPAs"),
+        ("Harris Associate", "Harris Associates"),
+        ("Vandelay Corporaiton", "Vandelay Corp"),
+        ("Initech Incorporatde", "Initech"),
+        ("Hooli Limtied", "Hooli Ltd"),
+        ("Okonkwo, Adaeze", "Adaeze Okonkwo"),
+    ],
+)
+def test_abbreviations_plurals_misspelt_suffixes_and_surname_first_normalise_alike(source, target):
+    assert normalise_name(source) == normalise_name(target)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [("Acme Compass", "Acme Company"), ("Vandelay Corporate", "Vandelay Corp"), ("Bluth Companion", "Bluth Co")],
+)
+def test_a_word_two_letters_from_a_legal_form_is_a_word(a, b):
+    assert normalise_name(a) != normalise_name(b)
+    assert index_of(("z1", b)).match(a).needs_review

@@ -100,11 +100,12 @@ def test_two_equally_good_candidates_are_ambiguous_and_never_linked(setup):
     assert {c["record_id"] for c in raised.value.review_item.candidates} == {"10", "11"}
 
 
-def test_no_candidate_at_all_still_asks_a_person(setup):
+def test_with_no_candidate_near_enough_the_item_still_shows_the_nearest(setup):
     mirror(setup, 10, "Umbrella")
     with pytest.raises(NeedsReview) as raised:
         match(setup, "Vandelay Industries")
-    assert raised.value.review_item.candidates == []
+    [nearest] = raised.value.review_item.candidates
+    assert nearest["name"] == "Umbrella" and nearest["score"] < 50, "a person never has to search for it"
 
 
 def test_asking_twice_reuses_the_open_item(setup):
@@ -419,3 +420,12 @@ def test_the_index_is_built_once_and_kept_fresh_not_rebuilt_per_call(setup, monk
     review.invalidate(setup)  # an alias was removed somewhere: every process rebuilds once
     match(setup, "Hooli", source_id="5")
     assert len(builds) == 2
+
+
+def test_the_queue_says_in_words_why_a_person_is_asked(setup, client_a):
+    mirror(setup, 10, "South North Partners")
+    with pytest.raises(NeedsReview) as raised:
+        match(setup, "North South Partners")
+    assert raised.value.review_item.reason == "same words in another order"
+    queue = client_a.get("/review/").content.decode()
+    assert "North South Partners" in queue and "same words in another order" in queue
