@@ -155,8 +155,7 @@ class FreshBooksZendesk(Flow):
         record = {"kind": "expense", "expense": expense, "client_id": str(expense.get("clientid") or "")}
         if record["client_id"] and record["client_id"] != "0":
             search = {"clientid": record["client_id"]}
-            expenses, _ = freshbooks.list_records(ctx.source, "expense", search=search, integration=ctx.integration)
-            record["expenses"] = expenses
+            record["expenses"] = freshbooks.list_all(ctx.source, "expense", search=search, integration=ctx.integration)
         return record
 
     def fetch_client(self, ctx, client_id) -> dict | None:
@@ -184,13 +183,12 @@ class FreshBooksZendesk(Flow):
         return record
 
     def billing(self, ctx, client_id) -> dict:
-        """The client's invoices and payments: two list calls, whatever the number of invoices up to 100."""
-        search_invoices, search_payments = {"customerid": client_id}, {"clientid": client_id}
-        invoices, _ = freshbooks.list_records(
-            ctx.source, "invoice", search=search_invoices, integration=ctx.integration
+        """The client's invoices and payments, every page: two list calls up to 100 of each, one more per 100."""
+        invoices = freshbooks.list_all(
+            ctx.source, "invoice", search={"customerid": client_id}, integration=ctx.integration
         )
-        payments, _ = freshbooks.list_records(
-            ctx.source, "payment", search=search_payments, integration=ctx.integration
+        payments = freshbooks.list_all(
+            ctx.source, "payment", search={"clientid": client_id}, integration=ctx.integration
         )
         return {"client_id": str(client_id), "invoices": invoices, "payments": payments}
 

@@ -118,3 +118,14 @@ def list_records(
     result = http.call(connection, "GET", accounting_path(connection, kind), params=params, integration=integration)
     body = result.data["response"]["result"]
     return body[f"{kind}s"], page < int(body.get("pages") or 1)
+
+
+def list_all(connection, kind: str, *, search: dict | None = None, integration=None) -> list[dict]:
+    """Every `kind` record matching `search`, page by page: FreshBooks answers at most 100 a page, and a
+    balance that counts only the first page is wrong for a client with more."""
+    records, page, more = [], 1, True
+    while more:
+        found, more = list_records(connection, kind, search=search, page=page, integration=integration)
+        records += found
+        page += 1
+    return records

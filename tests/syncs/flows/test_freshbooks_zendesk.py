@@ -348,3 +348,16 @@ def test_an_organization_carrying_another_clients_id_is_never_linked_by_its_name
     item = ReviewItem.objects.get(integration=fbzd, source_id=str(customer["id"]), status="open")
     assert "linked to another record" in item.reason
     assert not RecordLink.objects.filter(integration=fbzd, target_id=str(taken.id)).exists()
+
+
+def test_a_client_with_150_invoices_gets_the_balance_of_all_of_them(sandbox, fbzd, flush):
+    org, _person, _tickets = zendesk_customer(sandbox, "Initech")
+    mirror(fbzd)
+    customer = fb_client(sandbox, "Initech")
+    invoices = [fb_invoice(sandbox, customer, "10.00", days_ago=150 - n) for n in range(150)]
+    sandbox["freshbooks"].outbox.deliveries.clear()  # years of invoices: their webhooks are long gone
+    sandbox["freshbooks"].create(ACCOUNT, "payment", {"invoiceid": invoices[0]["id"], "amount": "10.00"})
+    flush()  # the payment's job reads the client's billing: two pages of invoices
+    org = zendesk_account(sandbox).organization(org.id)
+    assert org.organization_fields["freshbooks_outstanding"] == 1490.0, "149 unpaid invoices of 10.00"
+    assert "Outstanding balance: USD 1,490.00" in org.notes
