@@ -153,6 +153,11 @@ class FreshBooksZendesk(Flow):
         if expense is None:
             return None
         record = {"kind": "expense", "expense": expense, "client_id": str(expense.get("clientid") or "")}
+        project_id = expense.get("projectid") or 0
+        if record["client_id"] in ("", "0") and project_id:  # tagged with a project: its client's expense
+            project = freshbooks.get_project(ctx.source, project_id, integration=ctx.integration)
+            record["project"] = project or {"id": project_id, "title": None, "client_id": None, "missing": True}
+            record["client_id"] = str((project or {}).get("client_id") or "")
         if record["client_id"] and record["client_id"] != "0":
             search = {"clientid": record["client_id"]}
             record["expenses"] = freshbooks.list_all(ctx.source, "expense", search=search, integration=ctx.integration)
@@ -242,6 +247,13 @@ class FreshBooksZendesk(Flow):
         expense = record["expense"]
         if not opts["expenses"]:
             raise Skip("Expenses are switched off for this integration.")
+        project = record.get("project")
+        if project and (not record["client_id"] or record["client_id"] == "0"):
+            what = "no longer exists in FreshBooks" if project.get("missing") else "belongs to no client (internal)"
+            raise Skip(
+                f"Expense {expense['id']} ({expense_line(expense)}) is tagged with project "
+                f"{project.get('title') or project['id']}, which {what}; nothing is posted to Zendesk."
+            )
         if not record["client_id"] or record["client_id"] == "0":
             raise Skip(
                 f"Expense {expense['id']} ({expense_line(expense)}) has no client; nothing is posted to Zendesk."

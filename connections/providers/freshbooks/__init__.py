@@ -23,6 +23,7 @@ PROVIDER = Provider(
         "user:payments:write",
         "user:expenses:read",
         "user:expenses:write",
+        "user:projects:read",  # an expense tagged with a project is posted to the project's client
     ),
     # FreshBooks publishes no numeric rate limit; it answers 429 (honour Retry-After when present).
     rate_limits=(),
@@ -32,7 +33,7 @@ PROVIDER = Provider(
         Host("auth", "https://auth.freshbooks.com", "FRESHBOOKS_AUTH_URL"),
     ),
     docs_url="https://www.freshbooks.com/api/start",
-    access="read your clients, invoices, payments and expenses",
+    access="read your clients, invoices, payments, expenses and projects",
     extra={
         "authorize_path": "/oauth/authorize",
         "token_path": "/auth/oauth/token",

@@ -8,7 +8,7 @@ and 1003 an authorization failure.
 from datetime import timedelta
 
 from connections.providers import http
-from connections.providers.errors import AuthExpired, Invalid, NotFound
+from connections.providers.errors import AuthExpired, Invalid, NotFound, Permanent, SetupMissing
 from connections.providers.freshbooks.auth import businesses
 from connections.providers.freshbooks.domain import EASTERN
 
@@ -129,3 +129,31 @@ def list_all(connection, kind: str, *, search: dict | None = None, integration=N
         records += found
         page += 1
     return records
+
+
+def get_project(connection, project_id, *, integration=None) -> dict | None:
+    """A project, from the projects service (addressed by the business id, not the account id); None when
+    FreshBooks has no such project."""
+    business = connection.addresses.get("business_id")
+    if not business:
+        raise SetupMissing(
+            "This FreshBooks connection does not know its business id, which projects are read by: reconnect "
+            "FreshBooks and choose the business again.",
+            provider="freshbooks",
+        )
+    path = f"/projects/business/{int(business)}/projects/{int(project_id)}"
+    try:
+        result = http.call(connection, "GET", path, integration=integration)
+    except NotFound:
+        return None
+    except Permanent as exc:
+        if exc.status != 403:
+            raise
+        raise SetupMissing(
+            "FreshBooks did not let ml-connector read projects (the connection was made before it asked for "
+            "user:projects:read): reconnect FreshBooks to grant it.",
+            status=403,
+            provider="freshbooks",
+            details=exc.details,
+        ) from None
+    return (result.data or {}).get("project")

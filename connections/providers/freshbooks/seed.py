@@ -1,5 +1,6 @@
 """The demo company in FreshBooks: twenty clients with three invoices each, payments (some partial) and
-expenses, a few named differently from their Zendesk organizations ("Acme Corp" / "Acme Corporation").
+expenses (one tagged only with a client's project), a few named differently from their Zendesk organizations
+("Acme Corp" / "Acme Corporation").
 
 `seed(control)` drives the running sandbox's control API (`manage.py seed_sandbox`); it seeds once.
 """
@@ -61,6 +62,11 @@ def seed(control) -> dict[str, int] | None:
                 counts["payments"] += 1
         if n % 2 == 0:
             expense = {"vendor": "Rail & Hotels Co", "amount": "186.40", "clientid": client["id"], "categoryid": 3}
+            control("POST", "records/expense", {"expense": expense})
+            counts["expenses"] += 1
+        elif n == 1:  # an expense tagged only with the client's project: it is the client's all the same
+            project = control("POST", "records/project", {"title": "Website redesign", "client_id": client["id"]})
+            expense = {"vendor": "Stock Photos Ltd", "amount": "120.00", "projectid": project["id"], "categoryid": 5}
             control("POST", "records/expense", {"expense": expense})
             counts["expenses"] += 1
     for vendor, cost in (("Office Supplies Co", "54.00"), ("Cloud Hosting Inc", "320.00")):

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
-from tests.providers.freshbooks.helpers import ACCOUNT, API, OTHER_ACCOUNT, accounting, connect, session_for
+from tests.providers.freshbooks.helpers import ACCOUNT, API, OTHER_ACCOUNT, SCOPES, accounting, connect, session_for
 
 TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
 
@@ -254,3 +254,34 @@ def test_it_answers_429_with_retry_after_during_a_rate_limit_fault(sandbox, api,
     assert answer.status_code == 429 and answer.headers["Retry-After"] == "20"
     sandbox.clock.advance(20)
     assert api.get(accounting("users/clients"), timeout=5).status_code == 200
+
+
+# Keys of the public Python SDK's recorded project answer (tests/fixtures/get_project_response.json there).
+PROJECT_KEYS = {
+    "id", "title", "description", "due_date", "client_id", "internal", "budget", "fixed_price", "rate",
+    "billing_method", "project_type", "project_manager_id", "active", "complete", "sample", "created_at",
+    "updated_at", "logged_duration", "services", "billed_amount", "billed_status", "retainer_id",
+    "expense_markup", "group",
+}  # fmt: skip
+
+
+def test_projects_are_read_by_business_id_in_the_projects_services_shape(sandbox, client):
+    freshbooks = sandbox["freshbooks"]
+    business = freshbooks.config["businesses"][0]["id"]
+    project = freshbooks.create(ACCOUNT, "project", {"title": "Website redesign", "client_id": client["id"]})
+    api = session_for(connect(SCOPES_WITH_PROJECTS)["access_token"])
+    answer = api.get(f"{API}/projects/business/{business}/projects/{project['id']}", timeout=5)
+    assert answer.status_code == 200 and set(answer.json()) == {"project", "abilities"}
+    body = answer.json()["project"]
+    assert set(body) == PROJECT_KEYS and body["client_id"] == client["id"] and body["internal"] is False
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}", body["created_at"])
+    missing = api.get(f"{API}/projects/business/{business}/projects/999", timeout=5)
+    assert (missing.status_code, missing.json()) == (404, {"error": "Requested resource could not be found."})
+    without_scope = session_for(connect()["access_token"])
+    refused = without_scope.get(f"{API}/projects/business/{business}/projects/{project['id']}", timeout=5)
+    assert refused.status_code == 403 and "user:projects:read" in refused.json()["message"]
+    anonymous = requests.get(f"{API}/projects/business/{business}/projects/{project['id']}", timeout=5)
+    assert anonymous.status_code == 401 and "could not verify" in anonymous.json()["message"]
+
+
+SCOPES_WITH_PROJECTS = SCOPES + " user:projects:read"

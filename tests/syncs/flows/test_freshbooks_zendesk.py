@@ -193,6 +193,26 @@ def test_expenses_of_a_client_post_like_invoices_and_those_without_one_are_skipp
     assert "Office Supplies Co" in skipped.message
 
 
+def test_an_expense_tagged_only_with_a_project_posts_to_the_projects_client(sandbox, acme, flush):
+    freshbooks = sandbox["freshbooks"]
+    project = freshbooks.create(ACCOUNT, "project", {"title": "Website redesign", "client_id": acme["client"]["id"]})
+    internal = freshbooks.create(ACCOUNT, "project", {"title": "Office move"})
+    freshbooks.create(
+        ACCOUNT,
+        "expense",
+        {"vendor": "Stock Photos Ltd", "amount": "120.00", "projectid": project["id"], "categoryid": 5},
+    )
+    freshbooks.create(ACCOUNT, "expense", {"vendor": "Movers Inc", "amount": "900.00", "projectid": internal["id"]})
+    flush()
+    [expense_note] = [n for n in notes(sandbox, acme["ticket"]) if "expense" in n]
+    assert "USD 120.00" in expense_note and "Stock Photos Ltd" in expense_note
+    assert not [n for n in notes(sandbox, acme["ticket"]) if "Movers Inc" in n]
+    [skipped] = AuditEvent.objects.filter(kind="job.skipped", message__contains="Movers Inc")
+    assert "tagged with project Office move, which belongs to no client" in skipped.message
+    reads = [e.url for e in requests_to(sandbox, "freshbooks") if "/projects/business/" in e.url]
+    assert len(reads) == 2, "one read of each expense's project"
+
+
 def test_client_changes_update_the_organization_and_a_colliding_name_goes_to_review(sandbox, acme, flush, clock):
     freshbooks = sandbox["freshbooks"]
     clock.advance(400)  # FreshBooks deliveries carry no id: the same event within five minutes is one delivery
@@ -361,3 +381,21 @@ def test_a_client_with_150_invoices_gets_the_balance_of_all_of_them(sandbox, fbz
     org = zendesk_account(sandbox).organization(org.id)
     assert org.organization_fields["freshbooks_outstanding"] == 1490.0, "149 unpaid invoices of 10.00"
     assert "Outstanding balance: USD 1,490.00" in org.notes
+
+
+def test_a_connection_made_before_projects_were_asked_for_is_told_to_reconnect(sandbox, acme, fbzd, flush):
+    from connections import registry
+    from connections.sandbox.oauth import Grant
+
+    freshbooks = sandbox["freshbooks"]
+    older = [s for s in registry.provider("freshbooks").scopes if s != "user:projects:read"]
+    issued = freshbooks.oauth.issue_tokens(Grant("sandbox-freshbooks-client", " ".join(older), {"identity_id": 1}))
+    fbzd.source.access_token, fbzd.source.refresh_token = issued.access.value, issued.refresh.value
+    fbzd.source.save()
+    project = freshbooks.create(ACCOUNT, "project", {"title": "Audit", "client_id": acme["client"]["id"]})
+    freshbooks.create(ACCOUNT, "expense", {"vendor": "Archive Co", "amount": "40.00", "projectid": project["id"]})
+    flush()
+    failed = SyncJob.objects.get(source_type="expense", status="failed")
+    assert failed.last_error_type == "SetupMissing" and "reconnect FreshBooks" in failed.last_error_message
+    fbzd.source.refresh_from_db()
+    assert fbzd.source.status == "active", "the connection still works for everything else"

@@ -19,6 +19,7 @@ from connections.providers.freshbooks.emulator.accounting import AccountingRoute
 from connections.providers.freshbooks.emulator.control import Controls
 from connections.providers.freshbooks.emulator.events import EventsRoutes, sign
 from connections.providers.freshbooks.emulator.oauth import OAuthRoutes
+from connections.providers.freshbooks.emulator.projects import ProjectRoutes
 from connections.providers.freshbooks.emulator.records import RecordBuilders
 from connections.providers.freshbooks.emulator.shared import FIRST_IDS, Shared
 from connections.providers.freshbooks.emulator.state import RecordState
@@ -30,7 +31,7 @@ __all__ = ["EMULATOR", "FreshBooksEmulator", "sign"]
 
 
 class FreshBooksEmulator(
-    OAuthRoutes, AccountingRoutes, EventsRoutes, Controls, RecordState, RecordBuilders, Shared, Emulator
+    OAuthRoutes, AccountingRoutes, ProjectRoutes, EventsRoutes, Controls, RecordState, RecordBuilders, Shared, Emulator
 ):
     provider = PROVIDER
     title = "FreshBooks"
@@ -95,6 +96,7 @@ class FreshBooksEmulator(
                     "invoice": {},
                     "payment": {},
                     "expense": {},
+                    "project": {},
                     "callback": {},
                 }
                 for b in self.config["businesses"]

@@ -37,11 +37,13 @@ class Controls:
 
     @control("POST", "records/{kind}")
     def control_create(self, request, kind):
-        if kind not in KINDS:
+        if kind not in (*KINDS, "project"):
             raise ValueError(f"Unknown record kind {kind!r}.")
         data = request.data()
         account_id = self.control_account(data)
         record = self.create(account_id, kind, self.flat_fields(kind, data))
+        if kind == "project":  # the projects service's own shape
+            return Response.json(record, 201)
         return Response.json(self.render(account_id, KINDS[kind], record, ("lines",)), 201)
 
     @control("POST", "records/{kind}/{object_id:int}")
@@ -102,6 +104,7 @@ class Controls:
             for i in account["invoice"].values()
             if i["vis_state"] != 1
         )
+        projects = tuple((str(p["id"]), p["title"]) for p in account["project"].values())
         from django.conf import settings
 
         public = getattr(settings, "PUBLIC_BASE_URL", "http://127.0.0.1:8000")
@@ -144,6 +147,16 @@ class Controls:
                     FormField("vendor", "Vendor", "Office Supplies Co"),
                     FormField("amount", "Amount", "54.00"),
                     FormField("notes", "Notes", "Paper"),
+                    FormField("clientid", "Client (or none)", "", (("", "none"), *clients)),
+                    FormField("projectid", "Project (or none)", "", (("", "none"), *projects)),
+                ),
+            ),
+            PageForm(
+                "records/project",
+                "Create a project",
+                (
+                    FormField("title", "Title", "Website redesign"),
+                    FormField("client_id", "Client (none: internal)", "", (("", "none"), *clients)),
                 ),
             ),
             PageForm(
@@ -166,6 +179,7 @@ class Controls:
                 "invoices": len(account["invoice"]),
                 "payments": len(account["payment"]),
                 "expenses": len(account["expense"]),
+                "projects": len(account["project"]),
                 "callbacks": [self.callback_json(c) for c in account["callback"].values()],
             }
             for account_id, account in self.state["accounts"].items()

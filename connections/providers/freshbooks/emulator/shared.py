@@ -33,6 +33,12 @@ class Kind:
         return self.plural
 
 
+UNVERIFIED = "The server could not verify that you are authorized to access the URL requested."
+UNVERIFIED_MORE = (
+    " You either supplied the wrong credentials (e.g. a bad password), or your browser doesn't understand how to"
+    " supply the credentials required."
+)
+
 KINDS = {
     "client": Kind("client", "clients", "users", "userid", "userid"),
     "invoice": Kind("invoice", "invoices", "invoices", "invoiceid", "invoiceid"),
@@ -40,7 +46,14 @@ KINDS = {
     "expense": Kind("expense", "expenses", "expenses", "expenseid", "expenseid"),
 }
 BY_PATH = {(k.section, k.plural): k for k in KINDS.values()}
-FIRST_IDS = {"client": 100001, "invoice": 2000001, "payment": 3000001, "expense": 4000001, "callback": 2001}
+FIRST_IDS = {
+    "client": 100001,
+    "invoice": 2000001,
+    "payment": 3000001,
+    "expense": 4000001,
+    "project": 654321,
+    "callback": 2001,
+}
 
 
 class Shared:
@@ -143,6 +156,8 @@ class Shared:
                 raise HttpError(
                     self.events_error(401, "invalid_token: The request token failed to authenticate or validate.")
                 )
+            if service == "projects":  # the projects service's own body (SDK get_project_response__no_auth)
+                raise HttpError(Response.json({"message": UNVERIFIED + UNVERIFIED_MORE}, 401))
             raise HttpError(
                 self.accounting_error(
                     401, 1003, "The server could not verify that you are authorized to access the URL requested."
@@ -164,6 +179,8 @@ class Shared:
     def forbidden(self, service, message):
         if service == "events":
             return self.events_error(403, message)
+        if service == "projects":
+            return Response.json({"message": message}, 403)
         return self.accounting_error(403, 1003, message)
 
     def identity_accounts(self, token) -> set[str]:

@@ -45,13 +45,14 @@ class RecordState:
     def update(self, account_id: str, kind: str, object_id: int, fields: dict, identity_id=None) -> dict:
         account = self.account(account_id)
         record = account[kind][object_id]
-        before = record["vis_state"]
+        before = record.get("vis_state", 0)
         try:
             getattr(self, f"apply_{kind}")(account, record, fields)
         except ValueError as error:
             raise HttpError(self.accounting_error(422, 2001, str(error), obj=kind)) from None
-        record["updated"] = self.eastern_now()
-        deleted = record["vis_state"] == 1 and before != 1
+        if "updated" in record:  # accounting records; a project keeps its own `updated_at`
+            record["updated"] = self.eastern_now()
+        deleted = record.get("vis_state", 0) == 1 and before != 1
         self.emit(account_id, f"{kind}.{'delete' if deleted else 'update'}", object_id, identity_id)
         if kind == "payment":
             self.payment_changed(account_id, record["invoiceid"], identity_id)
