@@ -63,7 +63,7 @@ from syncs.flows.freshbooks_zendesk_billing import (
     ticket_note,
 )
 from syncs.matching import Candidate, MatchDecision, MatchKind
-from syncs.models import RecordLink, RemoteRecord
+from syncs.models import RecordLink, RemoteRecord, ReviewItem
 
 SLUG = "freshbooks_zendesk"
 
@@ -433,7 +433,7 @@ class FreshBooksZendesk(Flow):
                 ctx, target_id, client_id, section=section, fields=fields, name=payload.get("name")
             )
             if collision:
-                self.review_name_collision(ctx, client_id, collision)
+                self.review_name_collision(ctx, client_id, collision)  # unless a person decided: raises
             if payload["note"]:
                 WRITER.post_to_open_tickets(ctx, target_id, payload["note"])
         return target_id
@@ -447,8 +447,19 @@ class FreshBooksZendesk(Flow):
 
     def review_name_collision(self, ctx, client_id, collision) -> None:
         """A rename Zendesk refused because another organization has that name: a person decides whether the
-        client is that other organization; the rest of the update was written and the job goes on."""
+        client is that other organization (the link moves there) or keeps its organization (the name is left).
+        The rest of the update is written; the job waits for the decision, which runs it again at once."""
         org, wanted_name = collision.organization, collision.wanted_name
+        decided = self.collision_decision(ctx, client_id, wanted_name)
+        if decided is not None and (decided.status == "dismissed" or decided.linked_record_id == str(org["id"])):
+            WRITER.remember_name(ctx, client_id, str(org["id"]), wanted_name)
+            ctx.record(
+                "match.rename_left",
+                f"{org['name']!r} keeps its name: another Zendesk organization is called {wanted_name!r}, and "
+                f"{decided.decided_by or 'a person'} decided the client stays linked here.",
+                target_ref=f"organization:{org['id']}",
+            )
+            return
         candidates = (
             *(Candidate(str(o["id"]), o["name"], 100.0, ("name",)) for o in collision.others),
             Candidate(str(org["id"]), org["name"], 0.0, ("linked now",), ("name",)),
@@ -458,7 +469,13 @@ class FreshBooksZendesk(Flow):
             kind="match",
             source_type="client",
             source_id=str(client_id),
-            summary={"name": wanted_name, "emails": [], "external_id": "", "linked_to": org["name"]},
+            summary={
+                "name": wanted_name,
+                "emails": [],
+                "external_id": "",
+                "linked_to": org["name"],
+                "collision": wanted_name,
+            },
             target_type="organization",
             decision=MatchDecision(MatchKind.REVIEW, None, candidates, "rename collides"),
             reason=f"renaming {org['name']!r} to {wanted_name!r} collides with another Zendesk organization",
@@ -470,6 +487,26 @@ class FreshBooksZendesk(Flow):
             "warning",
             {"review_item": str(item.uuid)},
             target_ref=f"organization:{org['id']}",
+        )
+        raise NeedsReview(
+            f"The rename of {org['name']!r} to {wanted_name!r} waits for a person (another organization has "
+            "that name); the rest of the client's details were written.",
+            review_item=item,
+        )
+
+    def collision_decision(self, ctx, client_id, wanted_name: str):
+        """The latest decision a person made about this client's rename to `wanted_name`, or None."""
+        return (
+            ReviewItem.objects.filter(
+                integration=ctx.integration,
+                kind=ReviewItem.Kind.MATCH,
+                source_type="client",
+                source_id=str(client_id),
+                source_summary__collision=wanted_name,
+            )
+            .exclude(status=ReviewItem.Status.OPEN)
+            .order_by("-decided_at", "-id")
+            .first()
         )
 
     # Polling and backfill --------------------------------------------------------------------------------

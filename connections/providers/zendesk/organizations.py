@@ -185,10 +185,16 @@ class OrganizationWriter:
                 same_name = zendesk.organizations_named(ctx.target, name, integration=ctx.integration)
                 others = [o for o in same_name if str(o["id"]) != str(org["id"])]
                 collision = RenameCollision(org, name, others)
+        if collision:  # the rest is written, the name is not: the next run tries the rename again
+            return collision
         if name:
-            ctx.wrote(self.source_type, source_id, "name", self.target_type, org_id, digest(name))
+            self.remember_name(ctx, source_id, org_id, name)
         ctx.wrote(self.source_type, source_id, part, self.target_type, org_id, fingerprint)
-        return collision
+        return None
+
+    def remember_name(self, ctx, source_id, org_id, name: str) -> None:
+        """The source's name as handled: written, or left as a person decided after a collision."""
+        ctx.wrote(self.source_type, source_id, "name", self.target_type, org_id, digest(name))
 
     def ensure_custom_fields(self, ctx) -> None:
         """The flow's organization fields exist on this Zendesk account (checked once a day)."""

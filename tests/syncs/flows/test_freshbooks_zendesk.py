@@ -17,7 +17,7 @@ from tests.helpers.billing import (
     zendesk_account,
     zendesk_customer,
 )
-from tests.helpers.sandboxes import ACCOUNT, drain
+from tests.helpers.sandboxes import ACCOUNT, drain, organizations
 
 
 @pytest.fixture
@@ -238,6 +238,58 @@ def test_client_changes_update_the_organization_and_a_colliding_name_goes_to_rev
     assert SyncJob.objects.filter(status="failed").count() == 0
     refused = [e for e in requests_to(sandbox, "zendesk") if e.status == 422]
     assert len(refused) == 1, "one refusal, no loop"
+
+
+def collide(sandbox, acme, flush, clock, name="Globex Industries"):
+    """FreshBooks renames Acme Corp to a name another Zendesk organization has; the item a person decides."""
+    clock.advance(400)
+    sandbox["freshbooks"].update(ACCOUNT, "client", acme["client"]["id"], {"organization": name})
+    flush()
+    [item] = ReviewItem.objects.filter(status="open", source_type="client")
+    job = SyncJob.objects.filter(source_type="client").latest("pk")
+    assert job.status == "waiting_review" and "waits for a person" in job.last_error_message
+    with scopes_disabled():
+        person = MembershipFactory(tenant=item.tenant, role="admin").user
+    return item, person
+
+
+def test_a_rename_kept_by_a_person_is_applied_at_once_when_the_name_is_free(sandbox, acme, flush, clock):
+    item, person = collide(sandbox, acme, flush, clock)
+    zendesk = zendesk_account(sandbox)
+    globex = next(o for o in organizations(sandbox) if o.name == "Globex Industries")
+    zendesk.update_organization(globex.id, {"name": "Globex (old)"})  # the person frees the name first
+    review.link(item, str(acme["org"].id), person)  # "keep Acme's organization"
+    flush()  # no FreshBooks change: the decision alone runs the waiting job
+    assert zendesk.organization(acme["org"].id).name == "Globex Industries"
+    assert not SyncJob.objects.exclude(status="succeeded").exists()
+    assert not ReviewItem.objects.filter(status="open").exists()
+
+
+def test_a_rename_kept_while_the_name_is_taken_is_left_as_decided_and_asked_no_more(sandbox, acme, flush, clock):
+    item, person = collide(sandbox, acme, flush, clock)
+    review.link(item, str(acme["org"].id), person)
+    flush()
+    zendesk = zendesk_account(sandbox)
+    assert zendesk.organization(acme["org"].id).name == "Acme Corporation"
+    left = AuditEvent.objects.get(kind="match.rename_left")
+    assert "keeps its name" in left.message
+    assert not SyncJob.objects.exclude(status="succeeded").exists()
+    clock.advance(400)
+    sandbox["freshbooks"].update(ACCOUNT, "client", acme["client"]["id"], {"p_city": "Ogdenville"})
+    flush()
+    assert not ReviewItem.objects.filter(status="open").exists(), "the decision stands for this name"
+    assert "Ogdenville" in zendesk.organization(acme["org"].id).details
+
+
+def test_a_client_decided_to_be_the_other_organization_moves_there_at_once(sandbox, acme, flush, clock):
+    item, person = collide(sandbox, acme, flush, clock)
+    globex = next(o for o in organizations(sandbox) if o.name == "Globex Industries")
+    review.link(item, str(globex.id), person)
+    flush()
+    link = RecordLink.objects.get(integration=item.integration, source_type="client", target_type="organization")
+    assert link.target_id == str(globex.id) and link.method == "manual"
+    assert "Springfield" in zendesk_account(sandbox).organization(globex.id).details, "its details moved there"
+    assert not SyncJob.objects.exclude(status="succeeded").exists()
 
 
 def test_a_new_zendesk_organization_like_an_existing_client_is_flagged_as_a_possible_duplicate(sandbox, fbzd, flush):
