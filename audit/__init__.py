@@ -9,14 +9,42 @@ import contextlib
 import contextvars
 
 _current_job = contextvars.ContextVar("audit_current_job", default=None)
+_secrets = contextvars.ContextVar("audit_secrets", default=frozenset())
+
+
+def secret_values(*holders) -> frozenset[str]:
+    """The secrets of these connections (anything with `secret_values()`; None is skipped)."""
+    found = frozenset()
+    for holder in holders:
+        values = getattr(holder, "secret_values", None)
+        if values is not None:
+            found |= values()
+    return found
+
+
+def secrets_in_play() -> frozenset[str]:
+    return _secrets.get()
+
+
+@contextlib.contextmanager
+def masking(*connections):
+    """Inside this block every event and log line masks these connections' secrets by value."""
+    token = _secrets.set(_secrets.get() | secret_values(*connections))
+    try:
+        yield
+    finally:
+        _secrets.reset(token)
 
 
 @contextlib.contextmanager
 def for_job(job):
-    """Events recorded inside this block belong to `job` (and to its inbound event)."""
+    """Events recorded inside this block belong to `job` (and to its inbound event), and mask the secrets of
+    both of its integration's connections."""
     token = _current_job.set(job)
+    integration = getattr(job, "integration", None)
     try:
-        yield job
+        with masking(getattr(integration, "source", None), getattr(integration, "target", None)):
+            yield job
     finally:
         _current_job.reset(token)
 
@@ -42,8 +70,10 @@ def record(
     `job` defaults to the job being run (see `for_job`), if it is this tenant's; `inbound_event` to its event.
     """
     from audit.models import AuditEvent
-    from audit.redaction import redact
+    from audit.redaction import mask_values, redact
 
+    secrets = _secrets.get() | secret_values(connection)
+    data, message = mask_values(redact(data or {}), secrets), mask_values(message, secrets)
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
     if connection is not None and connection.pk is None:
@@ -61,7 +91,7 @@ def record(
         actor=actor,
         connection=connection,
         integration=integration,
-        data=redact(data or {}),
+        data=data,
         source_ref=str(source_ref) if source_ref not in (None, "") else None,
         target_ref=str(target_ref) if target_ref not in (None, "") else None,
         pinned=pinned,

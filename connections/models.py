@@ -4,6 +4,7 @@ Every tenant-owned model has `objects = ScopedManager(tenant=...)`: a query outs
 instead of silently reading every tenant's rows (see connections.tenancy).
 """
 
+import json
 import uuid
 
 from django.conf import settings
@@ -125,6 +126,23 @@ class Connection(models.Model):
         if provider is None:
             raise ValidationError({"provider": f"Unknown provider {self.provider!r}."})
         provider.validate_addresses(self.addresses, require=self.status == self.Status.ACTIVE)
+
+    def secret_values(self) -> frozenset[str]:
+        """Every secret this connection holds, as text (each verifier of a JSON map too), so the audit trail
+        and the logs mask them wherever they appear; values under 8 characters would mask ordinary words."""
+        values = set()
+        for name in self.SECRET_FIELDS:
+            value = getattr(self, name, None)
+            if not value:
+                continue
+            values.add(str(value))
+            try:
+                parsed = json.loads(value)
+            except (TypeError, ValueError):
+                continue
+            if isinstance(parsed, dict):
+                values |= {str(v) for v in parsed.values() if v}
+        return frozenset(v for v in values if len(v) >= 8)
 
     @property
     def has_secrets(self) -> dict[str, bool]:
