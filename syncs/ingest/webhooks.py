@@ -173,6 +173,8 @@ def receive(request, provider, connection_uuid):
         count_rejection(request)
         raise Http404
     with scope(tenant=connection.tenant):
+        if connection.status == Connection.Status.DISABLED:  # whatever secret it may still hold
+            return reject(request, connection, 410, "the connection is disabled or disconnected; nothing was stored")
         if body_too_large(request):
             return reject(request, connection, 413, f"body larger than {settings.WEBHOOK_MAX_BODY_BYTES} bytes")
         try:

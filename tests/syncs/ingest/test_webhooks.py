@@ -439,3 +439,23 @@ def test_a_failed_registration_is_audited_with_what_to_do(sandbox, tenant_a):
     with scopes_disabled():
         event = AuditEvent.objects.get(kind="webhook.registration_failed")
     assert "Check and repair" in event.message
+
+
+def test_a_disabled_connection_refuses_even_a_correctly_signed_delivery(
+    fb, sandbox, django_capture_on_commit_callbacks
+):
+    emulator = sandbox["freshbooks"]
+    with django_capture_on_commit_callbacks(execute=True):
+        emulator.create(ACCOUNT, "client", {"organization": "Before"})
+        sandbox.deliver()
+    before = len(events(fb))
+    with scopes_disabled():
+        Connection.objects.filter(pk=fb.pk).update(status=Connection.Status.DISABLED)  # secrets still held
+    with django_capture_on_commit_callbacks(execute=True):
+        emulator.create(ACCOUNT, "client", {"organization": "After"})
+        sandbox.deliver()
+    entry = captured_delivery(sandbox, "client.create")
+    assert entry.status == 410
+    assert len(events(fb)) == before, "nothing stored"
+    [refused] = rejections(fb)
+    assert "disabled or disconnected" in refused.message
