@@ -12,6 +12,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 from django.views.decorators.http import require_POST
 from social_core.actions import do_auth, do_complete
 from social_core.exceptions import AuthCanceled, AuthInputError, AuthSessionError, SocialAuthBaseException
@@ -132,6 +133,22 @@ def oauth_complete(request, provider):
     name = spec.name
     strategy = load_strategy(request)
     backend = load_backend(strategy, provider, redirect_uri=oauth_redirect_uri(provider))
+    if request.GET.get("error") and not started_here(backend, request.GET.get("state")):
+        # A cross-site link to ?error=... must not cancel a connect in progress: only its own answer may.
+        message = (
+            f"An answer claiming to come from {name} did not carry the security check of a connect started "
+            "here, so it was ignored; a connect in progress is not affected."
+        )
+        audit.record(
+            "connection.connect_answer_ignored",
+            tenant=request.tenant,
+            actor=request.user,
+            level="warning",
+            message=message,
+            data={"error": request.GET.get("error", "")[:100]},
+        )
+        messages.error(request, message)
+        return redirect("connection-list")
     try:
         return do_complete(backend, login=None, user=None)
     except AuthCanceled:
@@ -160,6 +177,20 @@ def oauth_complete(request, provider):
     )
     messages.error(request, message)
     return redirect("connection-list")
+
+
+def started_here(backend, state) -> bool:
+    """Whether `state` names a connect this browser session started (checked, in constant time, before an
+    error answer may end it; social-auth itself reads `error` before it looks at `state`)."""
+    if not isinstance(state, str) or not state or len(state) > 128:
+        return False
+    transaction_key = getattr(backend, "transaction_key", None)
+    if transaction_key is not None:
+        stored = backend.strategy.session_get(transaction_key(state))
+        stored = stored.get("state") if isinstance(stored, dict) else None
+    else:
+        stored = backend.get_session_state()
+    return isinstance(stored, str) and constant_time_compare(state, stored)
 
 
 @tenant_required(manage=True)

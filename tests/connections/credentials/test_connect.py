@@ -64,6 +64,19 @@ def test_declining_consent_says_so_and_connects_nothing(sandbox, client_a):
         assert not Connection.objects.exists()
 
 
+def test_a_cross_site_error_link_does_not_cancel_a_connect_in_progress(sandbox, client_a):
+    """`?error=` without the state of a connect started here is ignored; the real answer still connects."""
+    back = consent(start(client_a, "freshbooks"))
+    page = client_a.get("/oauth/complete/freshbooks/?error=access_denied", follow=True).content.decode()
+    assert "was ignored" in page
+    assert "You declined access" not in page
+    with scopes_disabled():
+        assert AuditEvent.objects.filter(kind="connection.connect_answer_ignored").exists()
+    client_a.get(local(back), follow=True)
+    with scopes_disabled():
+        assert Connection.objects.filter(provider="freshbooks").count() == 1
+
+
 def test_a_forged_state_is_refused_with_its_own_message(sandbox, client_a):
     back = consent(start(client_a, "freshbooks"))
     forged = back.replace("state=", "state=x")
