@@ -310,3 +310,17 @@ class ApiToken(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.prefix}…) of {self.user}"
+
+
+class ThrottleCounter(models.Model):
+    """A fixed-window counter for the throttles when the cache is the database (with Redis, INCR is used).
+
+    The window's index is part of `key`, so a window lasts exactly as long as its name says whatever the
+    cache does with expiries; `count` is bumped with one UPDATE, atomic across processes."""
+
+    key = models.CharField(max_length=200, unique=True)
+    count = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self):
+        return f"{self.key}: {self.count}"

@@ -39,6 +39,7 @@ LAYERS = (
             "connections.accounts.team",
             "connections.accounts.api_tokens",
             "connections.accounts.login_throttle",
+            "connections.throttles",
         ),
     ),
     (

@@ -13,12 +13,9 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 
 from connections.accounts.signup import record_for_user
+from connections.throttles import client_address
 
 logger = logging.getLogger(__name__)
-
-
-def client_address(request) -> str:
-    return request.META.get("REMOTE_ADDR", "") if request is not None else ""
 
 
 def _keys(username: str, address: str) -> tuple[str, str]:

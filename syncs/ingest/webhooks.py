@@ -1,10 +1,11 @@
 """Webhooks in: one path for every provider. Verify, then store, then acknowledge; process later.
 
 In order, for `/webhooks/<provider>/<connection uuid>/`:
-1. refuse an address that keeps sending rejected deliveries (429), and bodies over the size limit (413);
-2. find the connection (404 for an unknown uuid, before any secret is touched);
+1. find the connection (404 for an unknown uuid, before any secret is touched; 410 when it is disabled);
+2. refuse a body over the size limit (413) or with a length that is not a number (400);
 3. `receiver.verify()`: the provider's signature, compared in constant time with that connection's secret
-   (401 and a `webhook.rejected` audit event when it fails; nothing is stored for processing);
+   (401 and a `webhook.rejected` audit event when it fails; nothing is stored for processing). Refusals
+   are counted per sender and per connection: past the limit they answer 429; a verified one never does;
 4. `receiver.parse()` into events (400 and an audit event when the body is malformed);
 5. store one `InboundEvent` per event, unique per dedupe key: a redelivery only bumps a counter;
 6. enqueue `syncs.tasks.process_event` for what was stored (in the same transaction with the ORM broker,
@@ -22,7 +23,6 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 from django.http import Http404, JsonResponse
@@ -33,9 +33,10 @@ from django_scopes import scope, scopes_disabled
 
 import audit
 from audit.models import AuditEvent
-from connections import registry
+from connections import registry, throttles
 from connections.models import Connection
 from connections.providers.receivers import Malformed, ParsedEvent, Receiver, Rejected, webhook_url
+from connections.throttles import client_address
 from syncs.engine.jobs import jobs_for_event
 from syncs.models import InboundEvent
 
@@ -53,27 +54,36 @@ def receiver_for(provider: str) -> Receiver:
     return receiver
 
 
-def client_address(request) -> str:
-    return request.META.get("REMOTE_ADDR", "")
+def over_rejection_limit(request, connection=None) -> bool:
+    """Count a refused delivery per sender address and per connection; True once either is over its limit.
+
+    Only refusals are counted and only refusals are throttled: a delivery whose signature verifies is never
+    turned away, so junk sent from behind the same proxy as a provider cannot block that provider."""
+    limit = settings.WEBHOOK_REJECTIONS_PER_MINUTE
+    over = throttles.hit("webhook-rejections", f"address:{client_address(request)}", 60) > limit
+    if connection is not None:
+        over |= throttles.hit("webhook-rejections", f"connection:{connection.pk}", 60) > limit
+    return over
 
 
-def too_many_rejections(request) -> bool:
-    return (cache.get(f"webhook-rejections:{client_address(request)}") or 0) >= settings.WEBHOOK_REJECTIONS_PER_MINUTE
+def throttled() -> JsonResponse:
+    return JsonResponse({"error": "too many refused deliveries; slow down"}, status=429, headers={"Retry-After": "60"})
 
 
-def count_rejection(request) -> None:
-    key = f"webhook-rejections:{client_address(request)}"
-    cache.add(key, 0, timeout=60)
+def declared_length(request) -> int | None:
+    """The Content-Length header as a number; None when it is absent or not a number."""
     try:
-        cache.incr(key)
+        return int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
-        cache.set(key, 1, timeout=60)
+        return None
 
 
-def reject(request, connection, status: int, reason: str) -> JsonResponse:
-    """Answer a refused delivery and leave a trace: reason, address, body hash and size; never a secret."""
-    count_rejection(request)
-    body = request.body if status != 413 else b""
+def reject(request, connection, status: int, reason: str, *, verified: bool = False) -> JsonResponse:
+    """Answer a refused delivery and leave a trace: reason, address, body hash and size; never a secret.
+    Past the rejection limit an unverified one is answered 429 and not recorded, so junk cannot flood the trail."""
+    if not verified and over_rejection_limit(request, connection):
+        return throttled()
+    body = request.body if status not in (411, 413) else b""
     audit.record(
         "webhook.rejected",
         tenant=connection.tenant,
@@ -85,18 +95,20 @@ def reject(request, connection, status: int, reason: str) -> JsonResponse:
             "status": status,
             "remote_address": client_address(request),
             "body_sha256": hashlib.sha256(body).hexdigest() if body else None,
-            "body_size": int(request.META.get("CONTENT_LENGTH") or len(body) or 0),
+            "body_size": declared_length(request) or len(body),
         },
     )
     return JsonResponse({"error": reason}, status=status)
 
 
-def body_too_large(request) -> bool:
-    try:
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        return True
-    return declared > settings.WEBHOOK_MAX_BODY_BYTES
+def body_refusal(request) -> tuple[int, str] | None:
+    """A body we will not read: a length that is not a number, or one over the limit."""
+    declared = declared_length(request)
+    if declared is None:
+        return 400, "the Content-Length header is not a number"
+    if declared > settings.WEBHOOK_MAX_BODY_BYTES:
+        return 413, f"body larger than {settings.WEBHOOK_MAX_BODY_BYTES} bytes"
+    return None
 
 
 def kept_headers(request, receiver: Receiver) -> dict:
@@ -165,18 +177,17 @@ def enqueue_processing(event_pk: int) -> None:
 def receive(request, provider, connection_uuid):
     """A delivery for one connection, signed with that connection's secret."""
     receiver = receiver_for(provider)
-    if too_many_rejections(request):
-        return JsonResponse({"error": "too many rejected deliveries from this address; slow down"}, status=429)
     with scopes_disabled():
         connection = Connection.objects.select_related("tenant").filter(uuid=connection_uuid, provider=provider).first()
     if connection is None:
-        count_rejection(request)
+        if over_rejection_limit(request):
+            return throttled()
         raise Http404
     with scope(tenant=connection.tenant):
         if connection.status == Connection.Status.DISABLED:  # whatever secret it may still hold
             return reject(request, connection, 410, "the connection is disabled or disconnected; nothing was stored")
-        if body_too_large(request):
-            return reject(request, connection, 413, f"body larger than {settings.WEBHOOK_MAX_BODY_BYTES} bytes")
+        if refusal := body_refusal(request):
+            return reject(request, connection, *refusal)
         try:
             receiver.verify(request, connection)
         except Rejected as exc:
@@ -184,7 +195,7 @@ def receive(request, provider, connection_uuid):
         try:
             events = receiver.parse(request, connection)
         except Malformed as exc:
-            return reject(request, connection, 400, f"malformed body: {exc}")
+            return reject(request, connection, 400, f"malformed body: {exc}", verified=True)
         events = receiver.before_store(request, connection, events)
         outcome = store(request, receiver, connection, events)
     return JsonResponse({"ok": True, **outcome})
@@ -195,20 +206,18 @@ def receive(request, provider, connection_uuid):
 def receive_app(request, provider):
     """A delivery signed with the app's secret; each event is routed to its connection by the payload."""
     receiver = receiver_for(provider)
-    if too_many_rejections(request):
-        return JsonResponse({"error": "too many rejected deliveries from this address; slow down"}, status=429)
-    if body_too_large(request):
-        count_rejection(request)
-        return JsonResponse({"error": "body too large"}, status=413)
+    if refusal := body_refusal(request):
+        return throttled() if over_rejection_limit(request) else JsonResponse({"error": refusal[1]}, status=refusal[0])
     try:
         receiver.verify_app(request)
-        events = receiver.parse(request, None)
     except Rejected as exc:
-        count_rejection(request)
+        if over_rejection_limit(request):
+            return throttled()
         logger.warning("refused an app-level %s webhook from %s: %s", provider, client_address(request), exc)
         return JsonResponse({"error": str(exc)}, status=401)
+    try:
+        events = receiver.parse(request, None)
     except Malformed as exc:
-        count_rejection(request)
         return JsonResponse({"error": f"malformed body: {exc}"}, status=400)
     totals = {"stored": 0, "duplicates": 0, "ignored": 0, "unrouted": 0}
     for parsed in events:

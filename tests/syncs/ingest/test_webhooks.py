@@ -97,7 +97,7 @@ def test_the_same_delivery_three_times_is_stored_once(fb, sandbox, client):
     assert event.duplicates == 2
 
 
-def post_fb(client, connection, pairs, verifier=None, signature=None):
+def post_fb(client, connection, pairs, verifier=None, signature=None, **extra):
     body = urlencode(pairs)
     headers = {}
     if signature is not None or verifier is not None:
@@ -107,6 +107,7 @@ def post_fb(client, connection, pairs, verifier=None, signature=None):
         data=body,
         content_type="application/x-www-form-urlencoded",
         headers=headers,
+        **extra,
     )
 
 
@@ -200,11 +201,56 @@ def test_an_unknown_connection_is_404_and_a_get_is_405(db, client):
     assert client.get("/webhooks/freshbooks/00000000-0000-0000-0000-000000000000/").status_code == 405
 
 
-def test_an_address_sending_many_rejected_deliveries_is_slowed_down(fb, client, settings):
+def test_junk_is_slowed_down_but_a_signed_delivery_from_the_same_address_is_accepted(fb, client, settings):
     settings.WEBHOOK_REJECTIONS_PER_MINUTE = 3
     for _ in range(3):
         assert post_fb(client, fb, invoice_pairs()).status_code == 401
-    assert post_fb(client, fb, invoice_pairs(), verifier=invoice_verifier(fb)).status_code == 429
+    throttled = post_fb(client, fb, invoice_pairs())
+    assert throttled.status_code == 429 and throttled["Retry-After"] == "60"
+    assert len(rejections(fb)) == 3, "past the limit junk is not written to the audit trail"
+    assert post_fb(client, fb, invoice_pairs(), verifier=invoice_verifier(fb)).status_code == 200
+
+
+def test_random_connection_ids_from_behind_the_proxy_do_not_block_any_tenant(fb, client, settings):
+    """Every provider reaches us through the one proxy address: junk 404s must not lock them out."""
+    settings.WEBHOOK_REJECTIONS_PER_MINUTE = 3
+    for n in range(5):
+        client.post(
+            f"/webhooks/freshbooks/00000000-0000-0000-0000-00000000000{n}/", data="x", content_type="text/plain"
+        )
+    assert client.post("/webhooks/freshbooks/00000000-0000-0000-0000-000000000009/").status_code == 429
+    assert post_fb(client, fb, invoice_pairs(), verifier=invoice_verifier(fb)).status_code == 200
+
+
+def test_refusals_are_counted_per_connection_whatever_the_address(fb, client, settings):
+    settings.WEBHOOK_REJECTIONS_PER_MINUTE = 3
+    for n in range(3):
+        assert post_fb(client, fb, invoice_pairs(), REMOTE_ADDR=f"198.51.100.{n}").status_code == 401
+    assert post_fb(client, fb, invoice_pairs(), REMOTE_ADDR="198.51.100.99").status_code == 429
+
+
+def test_behind_a_trusted_proxy_each_sender_is_counted_by_its_own_address(fb, client, settings):
+    settings.WEBHOOK_REJECTIONS_PER_MINUTE = 3
+    settings.TRUSTED_PROXY_HOPS = 1
+    for _ in range(3):
+        post_fb(client, fb, invoice_pairs(), HTTP_X_FORWARDED_FOR="203.0.113.7")
+    [first, *_] = rejections(fb)
+    assert first.data["remote_address"] == "203.0.113.7"
+    with scopes_disabled():
+        other = freshbooks_connection_for_throttle(fb)
+    assert post_fb(client, other, invoice_pairs(), HTTP_X_FORWARDED_FOR="203.0.113.8").status_code == 401
+
+
+def freshbooks_connection_for_throttle(fb):
+    """A second connection of the same workspace, so only the address counter is shared."""
+    return ConnectionFactory(tenant=fb.tenant, provider="freshbooks", label="Second books")
+
+
+def test_a_forwarded_header_is_not_believed_without_a_trusted_proxy(fb, client, settings):
+    settings.WEBHOOK_REJECTIONS_PER_MINUTE = 3
+    for n in range(3):
+        post_fb(client, fb, invoice_pairs(), HTTP_X_FORWARDED_FOR=f"203.0.113.{n}")
+    assert {r.data["remote_address"] for r in rejections(fb)} == {"127.0.0.1"}
 
 
 def test_a_verification_for_a_callback_we_did_not_register_is_rejected(fb, client):
@@ -293,7 +339,7 @@ ORG_EVENT = json.dumps(
 ).encode()
 
 
-@pytest.mark.parametrize("skew", [-301, 301])
+@pytest.mark.parametrize("skew", [-310, 310])  # whole seconds on the wire: 301 could arrive as 300.x
 def test_a_stale_or_future_zendesk_timestamp_is_rejected(zd, client, skew):
     response = zd_post(client, zd, ORG_EVENT, iso(skew), zd.webhook_secret)
     assert response.status_code == 401 and "5 minutes" in response.json()["error"]
