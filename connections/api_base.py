@@ -7,10 +7,21 @@ Kept apart from the views because DRF imports these classes from its settings wh
 """
 
 from django_scopes import scope
-from rest_framework import permissions
+from rest_framework import parsers, permissions
+from rest_framework.exceptions import ParseError
 from rest_framework.pagination import CursorPagination
 
 from connections.tenancy import SESSION_KEY, memberships_of, resolve_membership
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's parser turns ValueError into a 400 but lets a body nested too deeply raise RecursionError (500)."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise ParseError("JSON parse error - the body is nested too deeply to read.") from None
 
 
 class CreatedCursorPagination(CursorPagination):

@@ -45,7 +45,7 @@ def check_broker():
     from django_q.conf import Conf
     from django_q.models import OrmQ
 
-    if Conf.ORM and not Conf.BROKER_CLASS:
+    if Conf.ORM:
         OrmQ.objects.using(Conf.ORM).exists()
     elif not broker().ping():
         raise RuntimeError("the broker did not answer its ping")

@@ -158,6 +158,7 @@ if Q_BROKER == "redis":
     Q_CLUSTER["broker_class"] = "mlconnector.queue.PooledRedis"  # one connection pool per process, not per task
 else:
     Q_CLUSTER["orm"] = "default"
+    Q_CLUSTER["broker_class"] = "mlconnector.queue.RequestSafeORM"  # queueing never closes the caller's connection
 
 # Auth ----------------------------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
@@ -212,6 +213,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["connections.api_base.IsTenantMember"],
+    "DEFAULT_PARSER_CLASSES": [
+        "connections.api_base.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "connections.api_base.CreatedCursorPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

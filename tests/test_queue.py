@@ -41,3 +41,33 @@ def test_an_idle_worker_asks_the_orm_broker_often():
     from django.conf import settings
 
     assert settings.Q_CLUSTER["poll"] <= 0.2
+
+
+@pytest.fixture
+def orm_broker(monkeypatch):
+    monkeypatch.setattr(Conf, "ORM", "default")
+    monkeypatch.setattr(Conf, "BROKER_CLASS", "mlconnector.queue.RequestSafeORM")
+
+
+@pytest.fixture
+def closes(monkeypatch):
+    """Every call to close_old_connections, which closes the caller's connection outside a transaction."""
+    from django import db
+
+    calls = []
+    monkeypatch.setattr(db, "close_old_connections", lambda **kw: calls.append(kw))
+    return calls
+
+
+@pytest.mark.django_db(transaction=True)
+def test_queueing_from_a_request_never_closes_its_database_connection(orm_broker, closes):
+    from django_q.tasks import async_task
+
+    async_task("math.floor", 1.5)
+    assert closes == [], "a view still reading a cursor would fail with 'Cannot operate on a closed database'"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_cluster_loop_still_drops_stale_connections_where_it_takes_work(orm_broker, closes):
+    get_broker().dequeue()
+    assert len(closes) == 1

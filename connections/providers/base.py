@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 
 # A host placeholder is filled from per-connection data, so it must stay one DNS label (or one path segment):
 # a typed subdomain or a region can never point our calls, and the tokens they carry, at another host.
-_HOST_VALUE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
+HOST_LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
 
 
 class AuthKind(StrEnum):
@@ -111,7 +111,7 @@ class Provider:
         values = {}
         for key in self.host(name).placeholders:
             value = str((addresses or {}).get(key, ""))
-            if not _HOST_VALUE.fullmatch(value):
+            if not HOST_LABEL.fullmatch(value):
                 raise ValueError(f"{self.name} {key} {value!r} is not a valid host label.")
             values[key] = value
         return self.host_template(name).format(**values)
@@ -136,7 +136,7 @@ class Provider:
             pattern = re.escape(template)
             for placeholder in self.host(name).placeholders:
                 pattern = pattern.replace(
-                    re.escape("{" + placeholder + "}"), f"(?P<{placeholder}>{_HOST_VALUE.pattern})"
+                    re.escape("{" + placeholder + "}"), f"(?P<{placeholder}>{HOST_LABEL.pattern})"
                 )
             found = re.fullmatch(pattern, url, flags=re.IGNORECASE)
             if found:

@@ -4,6 +4,7 @@ A provider package's `webhooks.py` exports `RECEIVER`, a `Receiver` with `HANDLE
 `parse()`. These types live here, below the provider packages, so that a package never imports `syncs`.
 """
 
+import json
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -17,6 +18,16 @@ class Rejected(Exception):
 
 class Malformed(Exception):
     """The delivery was authentic but could not be read: 400."""
+
+
+def json_body(request):
+    """The body as JSON, or Malformed: a body nested too deeply raises RecursionError, not ValueError."""
+    try:
+        return json.loads(request.body)
+    except RecursionError:
+        raise Malformed("the JSON is nested too deeply to read") from None
+    except ValueError:
+        raise Malformed("not JSON") from None
 
 
 @dataclass

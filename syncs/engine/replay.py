@@ -31,7 +31,10 @@ def replay(job: SyncJob, actor=None, *, dry_run: bool = False) -> SyncJob:
 def replay_matching(queryset, actor=None) -> int:
     """Replay every failed or parked job of a filtered list (the failures page's "Replay all")."""
     count = 0
-    for job in queryset.filter(status__in=[SyncJob.Status.FAILED, SyncJob.Status.PARKED]).iterator():
-        replay(job, actor)
-        count += 1
+    # Ids first, then one job at a time: no cursor stays open across the writes and the queueing.
+    pks = list(queryset.filter(status__in=[SyncJob.Status.FAILED, SyncJob.Status.PARKED]).values_list("pk", flat=True))
+    for start in range(0, len(pks), 500):
+        for job in SyncJob.objects.filter(pk__in=pks[start : start + 500]).select_related("integration", "event"):
+            replay(job, actor)
+            count += 1
     return count

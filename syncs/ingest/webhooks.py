@@ -83,7 +83,7 @@ def reject(request, connection, status: int, reason: str, *, verified: bool = Fa
     Past the rejection limit an unverified one is answered 429 and not recorded, so junk cannot flood the trail."""
     if not verified and over_rejection_limit(request, connection):
         return throttled()
-    body = request.body if status not in (411, 413) else b""
+    body = request.body if status != 413 and declared_length(request) is not None else b""
     audit.record(
         "webhook.rejected",
         tenant=connection.tenant,

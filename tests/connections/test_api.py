@@ -167,3 +167,9 @@ def test_the_openapi_schema_and_docs_are_served_offline(api_a, client_a):
     docs = client_a.get("/api/docs/").content.decode()
     assert "swagger-ui" in docs
     assert "cdn" not in docs.lower()
+
+
+def test_a_body_nested_too_deeply_is_a_400_not_a_500(api_a):
+    body = '{"kind": "test_flow", "options": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    response = api_a.post("/api/v1/integrations/", body, content_type="application/json")
+    assert response.status_code == 400 and "nested too deeply" in response.json()["detail"]

@@ -1,12 +1,9 @@
 """Connecting Zendesk: the subdomain before the consent page, or an API token (legacy) instead of OAuth."""
 
-import re
-
 from django import forms
 
+from connections.providers.base import HOST_LABEL
 from connections.providers.forms import ConnectForm, TokenForm
-
-SUBDOMAIN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
 class ZendeskConnectForm(ConnectForm):
@@ -17,8 +14,11 @@ class ZendeskConnectForm(ConnectForm):
     def clean_subdomain(self):
         value = self.cleaned_data["subdomain"].strip().lower()
         value = value.removeprefix("https://").removeprefix("http://").removesuffix("/").removesuffix(".zendesk.com")
-        if not SUBDOMAIN.fullmatch(value):
-            raise forms.ValidationError("Use only letters, digits and hyphens, as in acme for acme.zendesk.com.")
+        if not HOST_LABEL.fullmatch(value):  # the rule every call's host is checked against, so none fails later
+            raise forms.ValidationError(
+                "Use only letters, digits and hyphens, not starting or ending with a hyphen, as in acme for "
+                "acme.zendesk.com."
+            )
         return value
 
 

@@ -10,13 +10,12 @@ which is the dedupe key. Detail ids are strings; "none" is "0" or "".
 import base64
 import hashlib
 import hmac
-import json
 from datetime import datetime
 
 from django.conf import settings
 from django.utils import timezone
 
-from connections.providers.receivers import Malformed, ParsedEvent, Receiver, Rejected
+from connections.providers.receivers import Malformed, ParsedEvent, Receiver, Rejected, json_body
 
 SIGNATURE_HEADER = "X-Zendesk-Webhook-Signature"
 TIMESTAMP_HEADER = "X-Zendesk-Webhook-Signature-Timestamp"
@@ -61,10 +60,7 @@ class ZendeskReceiver(Receiver):
             raise Rejected("signature timestamp is more than 5 minutes old or ahead")
 
     def parse(self, request, connection):
-        try:
-            payload = json.loads(request.body)
-        except ValueError:
-            raise Malformed("not JSON") from None
+        payload = json_body(request)
         if not isinstance(payload, dict) or not payload.get("type") or not payload.get("id"):
             raise Malformed("an event needs a type and an id")
         subject = str(payload.get("subject") or "")  # zen:organization:123

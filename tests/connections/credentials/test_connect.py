@@ -98,10 +98,14 @@ def test_a_token_endpoint_error_is_explained(sandbox, client_a, settings):
         assert AuditEvent.objects.filter(kind="connection.connect_failed").exists()
 
 
-def test_zendesk_asks_for_the_subdomain_first_and_rejects_a_bad_one(sandbox, client_a):
-    response = client_a.post("/connections/connect/zendesk/", {"label": "Desk", "subdomain": "evil.com/x"})
-    assert response.status_code == 200
-    assert "Use only letters, digits and hyphens" in response.content.decode()
+@pytest.mark.parametrize("subdomain", ["evil.com/x", "acme-", "-acme", "ac--"])
+def test_zendesk_asks_for_the_subdomain_first_and_rejects_a_bad_one(sandbox, client_a, subdomain):
+    """The form holds the subdomain to the rule every call's host is checked against (a trailing hyphen
+    used to pass the form and then fail that check with a 500)."""
+    for path in ("/connections/connect/zendesk/", "/connections/connect/zendesk/api-token/"):
+        response = client_a.post(path, {"label": "Desk", "subdomain": subdomain})
+        assert response.status_code == 200, path
+        assert "Use only letters, digits and hyphens" in response.content.decode(), path
 
 
 def test_connecting_zendesk_asks_for_an_expiring_token(sandbox, client_a, tenant_a):

@@ -505,3 +505,23 @@ def test_a_disabled_connection_refuses_even_a_correctly_signed_delivery(
     assert len(events(fb)) == before, "nothing stored"
     [refused] = rejections(fb)
     assert "disabled or disconnected" in refused.message
+
+
+# Bad input: a clear 4xx and an audit event, never a 500 ----------------------------------------------------
+
+
+def test_a_signed_body_nested_too_deeply_is_refused_as_malformed(zd, client):
+    body = b"[" * 100_000 + b"]" * 100_000
+    response = zd_post(client, zd, body, iso(), zd.webhook_secret)
+    assert response.status_code == 400 and "nested too deeply" in response.json()["error"]
+    [rejected] = rejections(zd)
+    assert rejected.data["status"] == 400 and events(zd) == []
+
+
+def test_a_content_length_that_is_not_a_number_is_refused_and_recorded(zd, client):
+    response = client.post(
+        f"/webhooks/zendesk/{zd.uuid}/", data=ORG_EVENT, content_type="application/json", CONTENT_LENGTH="abc"
+    )
+    assert response.status_code == 400 and "Content-Length" in response.json()["error"]
+    [rejected] = rejections(zd)
+    assert rejected.data["body_size"] == 0 and events(zd) == []
