@@ -1,4 +1,6 @@
-"""`/healthz` for load balancers and uptime checks: the database, the cache and the task broker.
+"""`/healthz` for load balancers and uptime checks: the database, the cache, the task broker, and the
+encryption key (the newest stored secret is decrypted: with a wrong key every page that loads a connection
+fails, so the check says so and names the setting to fix).
 
 No login, and no detail beyond which check failed: the reasons go to the log, not to whoever asks.
 """
@@ -51,7 +53,32 @@ def check_broker():
         raise RuntimeError("the broker did not answer its ping")
 
 
-CHECKS = {"database": check_database, "cache": check_cache, "broker": check_broker}
+def check_encryption_key():
+    """Decrypt the secrets of the newest connection that holds one (a canary that is real data: it is what
+    the key must open). Raises SecretDecryptionError, or ImproperlyConfigured for a key that is no key."""
+    from django.db.models import Q
+    from django_scopes import scopes_disabled
+
+    from connections.credentials.fields import crypter
+    from connections.models import Connection
+
+    crypter()  # a key that is no Fernet key fails even before anything is stored
+    columns = Connection.SECRET_FIELDS
+    holds_one = Q()
+    for column in columns:
+        holds_one |= Q(**{f"{column}__isnull": False})
+    with scopes_disabled():
+        Connection.objects.filter(holds_one).order_by("-pk").values_list(*columns).first()
+
+
+CHECKS = {
+    "database": check_database,
+    "cache": check_cache,
+    "broker": check_broker,
+    "encryption_key": check_encryption_key,
+}
+# What a failed check tells whoever asks: only where an operator's setting is the cause, and no value of it.
+HINTS = {"encryption_key": "FIELD_ENCRYPTION_KEY does not decrypt the stored secrets (see the log)."}
 
 
 @never_cache
@@ -69,5 +96,6 @@ def healthz(request):
             results[name] = "ok"
     failed = [name for name, result in results.items() if result != "ok"]
     if failed:
-        return JsonResponse({**results, "failed": failed}, status=503)
+        hints = {name: HINTS[name] for name in failed if name in HINTS}
+        return JsonResponse({**results, "failed": failed, **({"hints": hints} if hints else {})}, status=503)
     return JsonResponse(results)

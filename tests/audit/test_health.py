@@ -9,7 +9,7 @@ from mlconnector import health
 def test_all_good_is_a_200_for_anyone(db):
     response = Client().get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"database": "ok", "cache": "ok", "broker": "ok"}
+    assert response.json() == {"database": "ok", "cache": "ok", "broker": "ok", "encryption_key": "ok"}
     assert "no-cache" in response["Cache-Control"]
 
 
@@ -68,3 +68,26 @@ def test_it_answers_plain_http_when_https_is_enforced(db):
 
 def test_it_only_answers_get(db):
     assert Client().post("/healthz").status_code == 405
+
+
+def test_a_wrong_encryption_key_is_a_503_that_names_the_setting(db, settings, tenant_a):
+    from cryptography.fernet import Fernet
+    from django_scopes import scopes_disabled
+
+    from tests.factories import ConnectionFactory
+
+    with scopes_disabled():
+        ConnectionFactory(tenant=tenant_a, access_token="access-token-canary")
+    assert Client().get("/healthz").json()["encryption_key"] == "ok"
+    settings.FIELD_ENCRYPTION_KEY = [Fernet.generate_key().decode()]
+    response = Client().get("/healthz")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["failed"] == ["encryption_key"]
+    assert "FIELD_ENCRYPTION_KEY" in body["hints"]["encryption_key"]
+    assert "canary" not in response.content.decode()
+
+
+def test_a_key_that_is_no_fernet_key_is_named_too(db, settings):
+    settings.FIELD_ENCRYPTION_KEY = ["not-a-key"]
+    assert Client().get("/healthz").json()["failed"] == ["encryption_key"]
