@@ -64,14 +64,16 @@ def pytest_runtest_makereport(item, call):
 
 @pytest.fixture
 def new_page(browser, request):
-    """Pages in fresh browser contexts (separate cookies: separate people); a screenshot of each on failure."""
-    contexts, pages = [], []
+    """Pages in fresh browser contexts (separate cookies: separate people); a screenshot of each on failure.
+    Anything the Content-Security-Policy blocked on the way fails the test: a page must not need it relaxed."""
+    contexts, pages, blocked = [], [], []
 
     def make():
         context = browser.new_context(viewport={"width": 1280, "height": 900})
         context.set_default_timeout(15_000)
         contexts.append(context)
         pages.append(context.new_page())
+        pages[-1].on("console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None)
         return pages[-1]
 
     yield make
@@ -81,6 +83,7 @@ def new_page(browser, request):
             page.screenshot(path=str(SCREENSHOTS / f"failed-{request.node.name}-{n}.png"), full_page=True)
     for context in contexts:
         context.close()
+    assert blocked == [], f"the Content-Security-Policy blocked: {blocked}"
 
 
 def free_port() -> int:

@@ -26,7 +26,6 @@ PUBLIC_NAMES = {
     "password_reset_complete",
     "api-schema",
     "api-docs",
-    "api-redoc",
     "healthz",  # load balancers and uptime checks: no login, no tenant data
 }
 # Machine endpoints with their own authentication (signatures, OAuth state) and the operators' admin.
