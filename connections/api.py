@@ -1,10 +1,10 @@
 """REST API at /api/v1/: the active tenant's connections and integrations. Secrets are never serialised."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -127,10 +127,11 @@ class IntegrationSerializer(serializers.ModelSerializer):
             "enabled",
             "options",
             "poll_interval",
+            "archived_at",
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["uuid", "kind_name", "created_at", "updated_at"]
+        read_only_fields = ["uuid", "kind_name", "archived_at", "created_at", "updated_at"]
 
     def validate(self, attrs):
         instance = self.instance or Integration(tenant=self.context["request"].tenant)
@@ -183,16 +184,19 @@ class IntegrationViewSet(
     permission_classes = [IsTenantMember, CanManageOrReadOnly]
 
     def get_queryset(self):
-        return Integration.objects.filter(tenant=self.request.tenant).select_related("source", "target")
+        integrations = Integration.objects.filter(tenant=self.request.tenant).select_related("source", "target")
+        if self.action == "list" and self.request.query_params.get("archived") not in ("true", "1"):
+            return integrations.filter(archived_at__isnull=True)  # archived ones are listed with ?archived=true
+        return integrations
 
-    def _record(self, verb, integration):
+    def _record(self, verb, integration, **data):
         audit.record(
             f"integration.{verb}",
             tenant=self.request.tenant,
             actor=self.request.user,
             integration=integration if verb != "deleted" else None,
             message=f"{self.request.user.email} {verb} the integration {integration} through the API.",
-            data={"integration": str(integration.uuid)},
+            data={"integration": str(integration.uuid), **data},
         )
 
     def perform_create(self, serializer):
@@ -208,9 +212,43 @@ class IntegrationViewSet(
         if integration.enabled and not was_enabled:
             start_backfill(integration)
 
-    def perform_destroy(self, instance):
-        instance.delete()
-        self._record("deleted", instance)
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("permanently", bool, description="Delete for good (owners; archived ones only)."),
+            OpenApiParameter("confirm", str, description="With `permanently`: the integration's uuid."),
+        ],
+        responses={204: None, 400: OpenApiResponse(description="Not archived, or not confirmed."), 403: None},
+    )
+    def destroy(self, request, *args, **kwargs):
+        """Archive: switched off and out of the list, its jobs, links, review items and audit trail kept
+        (POST `restore/` brings it back). With `?permanently=true&confirm=<uuid>` an owner deletes an archived
+        integration and its history for good; the audit trail of it stays."""
+        integration = self.get_object()
+        if request.query_params.get("permanently") not in ("true", "1"):
+            integration.archive()
+            self._record("archived", integration)
+            return Response(status=204)
+        if request.membership.role != request.membership.Role.OWNER:
+            raise PermissionDenied("Only owners can delete an integration for good; admins can archive it.")
+        if integration.archived_at is None:
+            raise ValidationError({"permanently": ["Archive the integration first (DELETE without permanently)."]})
+        if request.query_params.get("confirm") != str(integration.uuid):
+            raise ValidationError({"confirm": ["Confirm with the integration's uuid: every job and link goes."]})
+        kept = {"jobs": integration.jobs.count(), "links": integration.links.count(), "kind": integration.kind}
+        integration.delete()
+        self._record("deleted", integration, **kept)
+        return Response(status=204)
+
+    @extend_schema(request=None, responses=IntegrationSerializer)
+    @action(detail=True, methods=["post"])
+    def restore(self, request, uuid=None):
+        """Bring an archived integration back, switched off: enable it when you are ready."""
+        integration = self.get_object()
+        if integration.archived_at is not None:
+            integration.archived_at = None
+            integration.save(update_fields=["archived_at", "updated_at"])
+            self._record("restored", integration)
+        return Response(IntegrationSerializer(integration, context=self.get_serializer_context()).data)
 
     @extend_schema(request=None, responses=FitCheckSerializer)
     @action(detail=True, methods=["get", "post"], url_path="fit-check")

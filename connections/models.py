@@ -10,6 +10,7 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.text import slugify
 from django_scopes import ScopedManager
 
@@ -183,6 +184,9 @@ class Integration(models.Model):
     last_polled_at = models.DateTimeField(null=True, blank=True)
     # Progress of the backfill that enabling runs first: {"status", "done", "page", "started_at", ...}.
     backfill = models.JSONField(default=dict, blank=True)
+    # Archived: off and out of the lists, its jobs, links, review items and audit trail kept; it can be
+    # restored. Only an owner deletes one for good, once archived and with its uuid as confirmation.
+    archived_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -200,6 +204,12 @@ class Integration(models.Model):
             if connection.tenant_id != self.tenant_id:
                 raise ValidationError("An integration can only join connections of its own workspace.")
         super().save(*args, **kwargs)
+
+    def archive(self) -> None:
+        """Off and out of the lists; nothing of its history goes. Waiting jobs park, as for any switched off."""
+        self.enabled = False
+        self.archived_at = self.archived_at or timezone.now()
+        self.save(update_fields=["enabled", "archived_at", "updated_at"])
 
     @property
     def poll_schedule(self) -> str:
@@ -244,6 +254,8 @@ class Integration(models.Model):
                 errors["target"] = f"{flow.name} writes to a {flow.target_provider} connection."
         if self.poll_interval is not None and self.poll_interval.total_seconds() < 60:
             errors["poll_interval"] = "Poll at most once a minute."
+        if self.archived_at is not None and self.enabled:
+            errors["enabled"] = "This integration is archived: restore it before enabling it."
         if errors:
             raise ValidationError(errors)
 

@@ -36,7 +36,9 @@ def sides() -> tuple[str, str]:
 @tenant_required
 def dashboard(request):
     connections = Connection.objects.filter(tenant=request.tenant)
-    integrations = Integration.objects.filter(tenant=request.tenant).select_related("source", "target")
+    integrations = Integration.objects.filter(tenant=request.tenant, archived_at__isnull=True).select_related(
+        "source", "target"
+    )
     sources, targets = sides()
     checklist = [
         *([("Confirm your e-mail address (we sent you a link)", False)] if not email_verified(request.user) else []),
@@ -82,7 +84,9 @@ def connection_detail(request, uuid):
 @tenant_required
 def integration_list(request):
     """The tenant's integrations; owners and admins create one here (off until they enable it)."""
-    integrations = Integration.objects.filter(tenant=request.tenant).select_related("source", "target")
+    integrations = Integration.objects.filter(tenant=request.tenant, archived_at__isnull=True).select_related(
+        "source", "target"
+    )
     connections = Connection.objects.filter(tenant=request.tenant)
     if request.method == "POST":
         manager_only(request)
@@ -132,6 +136,8 @@ def integration_detail(request, uuid):
             save_options(request, integration, flow)
         elif action == "polling":
             save_polling(request, integration)
+        elif action in ("archive", "restore"):
+            archive_or_restore(request, integration, action)
         return redirect("integration-detail", integration.uuid)
     current = flow.options(integration.options) if flow else {}
     fields = [
@@ -191,9 +197,32 @@ def connection_named(connections, value):
         return None
 
 
+def archive_or_restore(request, integration, action: str) -> None:
+    """Archiving keeps everything (jobs, links, review items, the audit trail) and can be undone here."""
+    if action == "archive":
+        integration.archive()
+        note = "Archived: switched off and out of the lists; its history is kept and it can be restored here."
+    else:
+        integration.archived_at = None
+        integration.save(update_fields=["archived_at", "updated_at"])
+        note = "Restored, switched off: enable it when you are ready."
+    audit.record(
+        f"integration.{action}d",
+        tenant=request.tenant,
+        actor=request.user,
+        integration=integration,
+        message=f"{request.user.email} {action}d the integration {integration}.",
+        data={"integration": str(integration.uuid)},
+    )
+    messages.success(request, note)
+
+
 def set_enabled(request, integration, enabled: bool) -> None:
     """Enabling processes the backlog first (a backfill), then webhooks and polling keep it current."""
     if integration.enabled == enabled:
+        return
+    if enabled and integration.archived_at is not None:
+        messages.error(request, "This integration is archived: restore it before enabling it.")
         return
     integration.enabled = enabled
     integration.save(update_fields=["enabled", "updated_at"])

@@ -221,6 +221,8 @@ def alerts(tenant, healths: list[dict], now: datetime | None = None) -> list[dic
 
 def dashboard(tenant, now: datetime | None = None) -> dict:
     now = now or timezone.now()
-    integrations = Integration.objects.filter(tenant=tenant).select_related("source", "target")
+    integrations = Integration.objects.filter(tenant=tenant, archived_at__isnull=True).select_related(
+        "source", "target"
+    )
     healths = [integration_health(i, now) for i in integrations]
     return {"healths": healths, "alerts": alerts(tenant, healths, now)}
