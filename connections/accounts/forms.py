@@ -9,25 +9,29 @@ from django.contrib.auth.models import User
 from connections.accounts import login_throttle
 from connections.accounts.signup import find_user
 
+LOCKED_MESSAGES = {
+    # The same words whether or not the username has an account, so the lock-out tells nothing about it.
+    "account": (
+        "Too many failed log-in attempts. For your security, logging in to this account is paused for up to "
+        "%(minutes)s minutes. If it is yours, reset your password from the e-mailed link to unlock it now."
+    ),
+    "address": (
+        "Too many failed log-in attempts from your network. For your security, logging in from here is paused "
+        "for up to %(minutes)s minutes."
+    ),
+}
 
-class ThrottledAuthenticationForm(AuthenticationForm):
-    """Django's log-in form, refusing further attempts once too many have failed (connections.login_throttle)."""
 
-    error_messages = {
-        **AuthenticationForm.error_messages,
-        "locked": (
-            "Too many failed log-in attempts. For your security, logging in is paused for %(minutes)s minutes. "
-            "You can reset your password meanwhile."
-        ),
-    }
+class LoginThrottleMixin:
+    """Refuses further attempts once too many have failed (connections.accounts.login_throttle), before the
+    password is even checked; counts each refusal of the form below it."""
 
     def clean(self):
         username = self.cleaned_data.get("username") or ""
-        if username and login_throttle.is_locked(username, self.request):
+        reason = login_throttle.locked(username, self.request) if username else None
+        if reason:
             raise forms.ValidationError(
-                self.error_messages["locked"],
-                code="locked",
-                params={"minutes": settings.LOGIN_LOCKOUT_SECONDS // 60},
+                LOCKED_MESSAGES[reason], code="locked", params={"minutes": settings.LOGIN_LOCKOUT_SECONDS // 60}
             )
         try:
             cleaned = super().clean()
@@ -37,6 +41,10 @@ class ThrottledAuthenticationForm(AuthenticationForm):
             raise
         login_throttle.record_success(username, self.request)
         return cleaned
+
+
+class ThrottledAuthenticationForm(LoginThrottleMixin, AuthenticationForm):
+    """Django's log-in form, throttled."""
 
 
 class NewPasswordMixin:

@@ -10,7 +10,7 @@ from django.urls import reverse_lazy
 from django.views.decorators.http import require_POST
 
 import audit
-from connections.accounts import api_tokens
+from connections.accounts import api_tokens, login_throttle
 from connections.accounts import signup as accounts
 from connections.accounts.forms import ApiTokenForm, SignUpForm, ThrottledAuthenticationForm
 from connections.models import ApiToken
@@ -138,7 +138,8 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
-    """Django's view; a reset changes the password hash, which ends every session of the user."""
+    """Django's view; a reset changes the password hash, which ends every session of the user. The e-mailed
+    link proves the owner, so it also lifts a log-in lock-out of the account."""
 
     def form_valid(self, form):
         response = super().form_valid(form)
@@ -146,4 +147,5 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         accounts.record_for_user(
             "user.password_reset", user, actor=user, message=f"{user.email} reset their password by e-mail."
         )
+        login_throttle.lift_lockout(user, self.request)
         return response
