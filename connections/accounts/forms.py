@@ -1,7 +1,8 @@
-"""Forms for sign-up, log-in (throttled), invitation acceptance and API tokens."""
+"""Forms for sign-up, log-in (throttled, the admin's too), invitation acceptance and API tokens."""
 
 from django import forms
 from django.conf import settings
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.models import User
@@ -24,7 +25,7 @@ LOCKED_MESSAGES = {
 
 class LoginThrottleMixin:
     """Refuses further attempts once too many have failed (connections.accounts.login_throttle), before the
-    password is even checked; counts each refusal of the form below it."""
+    password is even checked; counts each refusal of the form below it. For the log-in page and the admin's."""
 
     def clean(self):
         username = self.cleaned_data.get("username") or ""
@@ -45,6 +46,10 @@ class LoginThrottleMixin:
 
 class ThrottledAuthenticationForm(LoginThrottleMixin, AuthenticationForm):
     """Django's log-in form, throttled."""
+
+
+class ThrottledAdminAuthenticationForm(LoginThrottleMixin, AdminAuthenticationForm):
+    """The admin's log-in form (staff only), throttled by the same counts as the log-in page."""
 
 
 class NewPasswordMixin:

@@ -107,6 +107,16 @@ def test_guessing_one_account_from_many_addresses_locks_it_from_every_address(ow
         assert AuditEvent.objects.filter(kind="user.login_locked", data__scope="account").count() == 1
 
 
+def test_the_admin_login_is_throttled_like_the_login_page(client, db):
+    operator = get_user_model().objects.create_superuser("ops@example.com", "ops@example.com", RIGHT)
+    for _ in range(20):
+        client.post("/admin/login/", {"username": operator.username, "password": "guess", "next": "/admin/"})
+    response = client.post("/admin/login/", {"username": operator.username, "password": RIGHT, "next": "/admin/"})
+    assert response.status_code == 200
+    assert "Too many failed" in response.content.decode()
+    assert client.get("/admin/").status_code == 302, "not logged in"
+
+
 def test_a_password_reset_lifts_the_lock_from_every_address(client, owner_a, tenant_a, mailoutbox):
     guess_from_many_addresses(owner_a)
     assert attempt(Client(), owner_a, RIGHT, "10.0.1.0").status_code == 200
