@@ -8,7 +8,6 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.models import User
 
 from connections.accounts import login_throttle
-from connections.accounts.signup import find_user
 
 LOCKED_MESSAGES = {
     # The same words whether or not the username has an account, so the lock-out tells nothing about it.
@@ -68,17 +67,12 @@ class NewPasswordMixin:
 
 class SignUpForm(NewPasswordMixin, forms.Form):
     name = forms.CharField(label="Your name", max_length=150)
-    email = forms.EmailField(label="Work e-mail")
+    # No "already has an account" error here: that would tell anyone which addresses do (signup.sign_up).
+    email = forms.EmailField(label="Work e-mail", max_length=150)  # it becomes the username
     password = forms.CharField(
         label="Password", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}), strip=False
     )
     company = forms.CharField(label="Company name", max_length=200)
-
-    def clean_email(self):
-        email = self.cleaned_data["email"]
-        if find_user(email) is not None:
-            raise forms.ValidationError("An account with this e-mail already exists. Log in, or reset your password.")
-        return email
 
     def clean(self):
         cleaned = super().clean()
