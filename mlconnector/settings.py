@@ -172,8 +172,10 @@ LOGOUT_REDIRECT_URL = "login"
 ALLOW_SIGNUP = env.bool("ALLOW_SIGNUP", default=False)
 EMAIL_VERIFICATION_MAX_AGE = env.int("EMAIL_VERIFICATION_MAX_AGE", default=3 * 86400)
 INVITATION_MAX_AGE = env.int("INVITATION_MAX_AGE", default=7 * 86400)
-# Login throttling (connections.login_throttle): failures per account and address, and per address alone.
+# Login throttling (connections.accounts.login_throttle): failures per account and address, per account from
+# every address, and per address alone, in fixed windows of LOGIN_LOCKOUT_SECONDS.
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_FAILURE_LIMIT_PER_ACCOUNT = env.int("LOGIN_FAILURE_LIMIT_PER_ACCOUNT", default=20)
 LOGIN_FAILURE_LIMIT_PER_ADDRESS = env.int("LOGIN_FAILURE_LIMIT_PER_ADDRESS", default=50)
 LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", default=15 * 60)
 AUTH_PASSWORD_VALIDATORS = [

@@ -1,33 +1,37 @@
-"""Forms for sign-up, log-in (throttled), invitation acceptance and API tokens."""
+"""Forms for sign-up, log-in (throttled, the admin's too), invitation acceptance and API tokens."""
 
 from django import forms
 from django.conf import settings
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.models import User
 
 from connections.accounts import login_throttle
-from connections.accounts.signup import find_user
+
+LOCKED_MESSAGES = {
+    # The same words whether or not the username has an account, so the lock-out tells nothing about it.
+    "account": (
+        "Too many failed log-in attempts. For your security, logging in to this account is paused for up to "
+        "%(minutes)s minutes. If it is yours, reset your password from the e-mailed link to unlock it now."
+    ),
+    "address": (
+        "Too many failed log-in attempts from your network. For your security, logging in from here is paused "
+        "for up to %(minutes)s minutes."
+    ),
+}
 
 
-class ThrottledAuthenticationForm(AuthenticationForm):
-    """Django's log-in form, refusing further attempts once too many have failed (connections.login_throttle)."""
-
-    error_messages = {
-        **AuthenticationForm.error_messages,
-        "locked": (
-            "Too many failed log-in attempts. For your security, logging in is paused for %(minutes)s minutes. "
-            "You can reset your password meanwhile."
-        ),
-    }
+class LoginThrottleMixin:
+    """Refuses further attempts once too many have failed (connections.accounts.login_throttle), before the
+    password is even checked; counts each refusal of the form below it. For the log-in page and the admin's."""
 
     def clean(self):
         username = self.cleaned_data.get("username") or ""
-        if username and login_throttle.is_locked(username, self.request):
+        reason = login_throttle.locked(username, self.request) if username else None
+        if reason:
             raise forms.ValidationError(
-                self.error_messages["locked"],
-                code="locked",
-                params={"minutes": settings.LOGIN_LOCKOUT_SECONDS // 60},
+                LOCKED_MESSAGES[reason], code="locked", params={"minutes": settings.LOGIN_LOCKOUT_SECONDS // 60}
             )
         try:
             cleaned = super().clean()
@@ -37,6 +41,14 @@ class ThrottledAuthenticationForm(AuthenticationForm):
             raise
         login_throttle.record_success(username, self.request)
         return cleaned
+
+
+class ThrottledAuthenticationForm(LoginThrottleMixin, AuthenticationForm):
+    """Django's log-in form, throttled."""
+
+
+class ThrottledAdminAuthenticationForm(LoginThrottleMixin, AdminAuthenticationForm):
+    """The admin's log-in form (staff only), throttled by the same counts as the log-in page."""
 
 
 class NewPasswordMixin:
@@ -55,17 +67,12 @@ class NewPasswordMixin:
 
 class SignUpForm(NewPasswordMixin, forms.Form):
     name = forms.CharField(label="Your name", max_length=150)
-    email = forms.EmailField(label="Work e-mail")
+    # No "already has an account" error here: that would tell anyone which addresses do (signup.sign_up).
+    email = forms.EmailField(label="Work e-mail", max_length=150)  # it becomes the username
     password = forms.CharField(
         label="Password", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}), strip=False
     )
     company = forms.CharField(label="Company name", max_length=200)
-
-    def clean_email(self):
-        email = self.cleaned_data["email"]
-        if find_user(email) is not None:
-            raise forms.ValidationError("An account with this e-mail already exists. Log in, or reset your password.")
-        return email
 
     def clean(self):
         cleaned = super().clean()

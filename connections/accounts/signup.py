@@ -11,9 +11,10 @@ from functools import wraps
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.core import signing
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -29,7 +30,7 @@ VERIFY_SALT = "connections.accounts.verify-email"
 
 
 class AccountExists(Exception):
-    """Sign-up with an e-mail address that already has an account."""
+    """Sign-up with an e-mail address that already has an account, or is already someone's username."""
 
 
 def absolute_url(path: str, request=None) -> str:
@@ -49,15 +50,35 @@ def record_for_user(kind: str, user, *, message: str, actor=None, level: str = "
             audit.record(kind, tenant=tenant, message=message, actor=actor, level=level, data=data)
 
 
-@transaction.atomic
+def _holder(email: str):
+    """The account an address belongs to: by e-mail, else as a username (sign-up makes the address the username)."""
+    return find_user(email) or get_user_model().objects.filter(username__iexact=email).first()
+
+
 def sign_up(*, name: str, email: str, password: str, company: str):
-    """A new user owning a new workspace; their e-mail stays unverified until they follow the link."""
-    User = get_user_model()
-    email = User.objects.normalize_email(email).strip()
-    if find_user(email) is not None:
+    """A new user owning a new workspace; their e-mail stays unverified until they follow the link.
+
+    Raises AccountExists, creating nothing, when the address is taken (as an e-mail or a username, by a
+    concurrent sign-up too). The password is hashed either way, so the time taken tells little.
+    """
+    email = get_user_model().objects.normalize_email(email).strip()
+    if _holder(email) is not None:
+        make_password(password)
         raise AccountExists(email)
+    try:
+        return _create_account(name=name, email=email, password=password, company=company)
+    except IntegrityError:
+        if _holder(email) is None:
+            raise
+        raise AccountExists(email) from None
+
+
+@transaction.atomic
+def _create_account(*, name: str, email: str, password: str, company: str):
     first, _, last = name.strip().partition(" ")
-    user = User.objects.create_user(username=email, email=email, password=password, first_name=first, last_name=last)
+    user = get_user_model().objects.create_user(
+        username=email, email=email, password=password, first_name=first, last_name=last
+    )
     Profile.objects.create(user=user)
     with scopes_disabled():
         tenant = Tenant.objects.create(name=company.strip(), slug=Tenant.unique_slug(company))
@@ -107,6 +128,23 @@ def send_verification(user, request=None) -> None:
     link = absolute_url(reverse("verify-email", args=[verification_token(user)]), request)
     body = render_to_string("accounts/email/verify_email.txt", {"user": user, "link": link})
     send_mail("Confirm your e-mail address for ml-connector", body, None, [user.email])
+
+
+def send_signup_notice(email: str, request=None) -> None:
+    """Sign-up with a taken address: its owner learns of the attempt and how to get in, by e-mail, while the
+    page says the same as for a new address. As with password reset, an inactive account gets nothing."""
+    email = get_user_model().objects.normalize_email(email).strip()
+    user = _holder(email)
+    if user is None or not user.is_active:
+        return
+    to = user.email if user.email.lower() == email.lower() else email
+    context = {
+        "email": to,
+        "login_link": absolute_url(reverse("login"), request),
+        "reset_link": absolute_url(reverse("password_reset"), request),
+    }
+    body = render_to_string("accounts/email/signup_existing.txt", context)
+    send_mail("Someone tried to sign up for ml-connector with your address", body, None, [to])
 
 
 class InvalidLink(Exception):

@@ -8,6 +8,7 @@ from connections.accounts import views as accounts_views
 
 urlpatterns = [
     path("signup/", accounts_views.signup, name="signup"),
+    path("signup/sent/", accounts_views.signup_sent, name="signup-sent"),
     path("account/", accounts_views.profile, name="account-profile"),
     path("account/verify/resend/", accounts_views.resend_verification, name="resend-verification"),
     path("account/verify/<str:token>/", accounts_views.verify_email, name="verify-email"),

@@ -2,7 +2,6 @@
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -10,11 +9,11 @@ from django.urls import reverse_lazy
 from django.views.decorators.http import require_POST
 
 import audit
-from connections.accounts import api_tokens
+from connections.accounts import api_tokens, login_throttle
 from connections.accounts import signup as accounts
 from connections.accounts.forms import ApiTokenForm, SignUpForm, ThrottledAuthenticationForm
 from connections.models import ApiToken
-from connections.tenancy import SESSION_KEY, tenant_required
+from connections.tenancy import tenant_required
 
 
 class LoginView(auth_views.LoginView):
@@ -26,7 +25,11 @@ class LoginView(auth_views.LoginView):
 
 
 def signup(request):
-    """Get started: a user, their workspace and its owner membership; then the dashboard's checklist."""
+    """Get started: a user, their workspace and its owner membership, confirmed by the e-mailed link.
+
+    The answer is "check your e-mail" whether or not the address has an account, so the page tells no one
+    which addresses do; the e-mail says the rest (the verification link, or that someone tried).
+    """
     if not settings.ALLOW_SIGNUP:
         raise Http404("Sign-up is turned off on this installation.")
     if request.user.is_authenticated:
@@ -34,16 +37,19 @@ def signup(request):
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            user, tenant = accounts.sign_up(**form.cleaned_data)
+            user, _ = accounts.sign_up(**form.cleaned_data)
         except accounts.AccountExists:
-            form.add_error("email", "An account with this e-mail already exists. Log in, or reset your password.")
+            accounts.send_signup_notice(form.cleaned_data["email"], request)
         else:
             accounts.send_verification(user, request)
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            request.session[SESSION_KEY] = str(tenant.uuid)
-            messages.success(request, f"Welcome! We sent a link to {user.email} to confirm your address.")
-            return redirect("dashboard")
+        return redirect("signup-sent")
     return render(request, "accounts/signup.html", {"form": form})
+
+
+def signup_sent(request):
+    if not settings.ALLOW_SIGNUP:
+        raise Http404("Sign-up is turned off on this installation.")
+    return render(request, "accounts/signup_sent.html")
 
 
 def verify_email(request, token):
@@ -52,7 +58,8 @@ def verify_email(request, token):
         user = accounts.user_for_verification(token)
         if request.method == "POST":
             accounts.verify_email(token)
-            messages.success(request, f"Thank you: {user.email} is confirmed.")
+            then = "" if request.user.is_authenticated else " Log in to start."
+            messages.success(request, f"Thank you: {user.email} is confirmed.{then}")
             return redirect("dashboard" if request.user.is_authenticated else "login")
     except accounts.InvalidLink as error:
         context = {"reason": error.reason, "what": "confirmation"}
@@ -138,7 +145,8 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
-    """Django's view; a reset changes the password hash, which ends every session of the user."""
+    """Django's view; a reset changes the password hash, which ends every session of the user. The e-mailed
+    link proves the owner, so it also lifts a log-in lock-out of the account."""
 
     def form_valid(self, form):
         response = super().form_valid(form)
@@ -146,4 +154,5 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         accounts.record_for_user(
             "user.password_reset", user, actor=user, message=f"{user.email} reset their password by e-mail."
         )
+        login_throttle.lift_lockout(user, self.request)
         return response

@@ -1,4 +1,4 @@
-"""Get started: sign up, confirm the e-mail, invite an agent, who joins and sees the agent's navigation."""
+"""Get started: sign up, confirm the e-mail, log in, invite an agent, who joins and sees the agent's navigation."""
 
 import re
 
@@ -28,14 +28,17 @@ def test_a_customer_starts_alone_and_brings_in_an_agent(live_server, signup_on, 
     owner.get_by_label("Password").fill("analytical-engine-42")
     owner.get_by_label("Company name").fill("Engines Ltd")
     owner.get_by_role("button", name="Create my workspace").click()
-
-    expect(owner.get_by_role("heading", name="Engines Ltd")).to_be_visible()
-    expect(owner.get_by_text("Connect a source system")).to_be_visible()
-    expect(owner.get_by_text("Confirm your e-mail address: we sent a link")).to_be_visible()
+    expect(owner.get_by_role("heading", name="Check your e-mail")).to_be_visible()
 
     owner.goto(last_link(mailoutbox, "/account/verify/"))
     owner.get_by_role("button", name="Confirm my e-mail address").click()
     expect(owner.get_by_text("ada@example.com is confirmed")).to_be_visible()
+    owner.get_by_label("E-mail").fill("ada@example.com")
+    owner.get_by_label("Password").fill("analytical-engine-42")
+    owner.get_by_role("button", name="Log in").click()
+
+    expect(owner.get_by_role("heading", name="Engines Ltd")).to_be_visible()
+    expect(owner.get_by_text("Connect a source system")).to_be_visible()
     expect(owner.get_by_text("Confirm your e-mail address: we sent a link")).to_have_count(0)
 
     owner.get_by_role("navigation", name="Main").get_by_role("link", name="Team").click()

@@ -15,6 +15,7 @@ FORM = {"name": "Ada Lovelace", "email": "ada@example.com", "password": "analyti
 @pytest.fixture
 def signed_up(client, db, signup_on, mailoutbox):
     client.post("/signup/", FORM)
+    client.post("/login/", {"username": FORM["email"], "password": FORM["password"]})
     from django.contrib.auth import get_user_model
 
     return get_user_model().objects.get(email=FORM["email"]), link_in(mailoutbox[-1], "/account/verify/")

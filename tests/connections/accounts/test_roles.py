@@ -16,6 +16,7 @@ PUBLIC_NAMES = {
     "login",
     "logout",
     "signup",
+    "signup-sent",
     "switch-tenant",
     "verify-email",
     "accept-invitation",
