@@ -1,6 +1,7 @@
 """Throttle counters: a window lasts what its name says, and concurrent hits are all counted."""
 
 import threading
+from types import SimpleNamespace
 
 import pytest
 from django.db import connection as db_connection
@@ -11,7 +12,7 @@ from connections import throttles
 @pytest.fixture
 def clock(monkeypatch):
     now = [1_800_000_000.0]  # a minute boundary
-    monkeypatch.setattr(throttles.time, "time", lambda: now[0])
+    monkeypatch.setattr(throttles, "time", SimpleNamespace(time=lambda: now[0]))
     return now
 
 

@@ -5,6 +5,7 @@ import hashlib
 import hmac
 import json
 import time
+from types import SimpleNamespace
 from urllib.parse import urlencode
 
 import pytest
@@ -17,6 +18,15 @@ from tests.factories import ConnectionFactory, MembershipFactory
 from tests.helpers.sandboxes import freshbooks_connection
 
 ACCOUNT = "SbX4kq"
+
+
+@pytest.fixture(autouse=True)
+def window_start(monkeypatch):
+    """Refusals are counted in clock minutes: each test starts one, so none straddles two."""
+    from connections import throttles
+
+    offset = (time.time() // 60 + 1) * 60 - time.time()
+    monkeypatch.setattr(throttles, "time", SimpleNamespace(time=lambda: time.time() + offset))
 
 
 def events(connection):
