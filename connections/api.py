@@ -1,15 +1,20 @@
 """REST API at /api/v1/: the active tenant's connections and integrations. Secrets are never serialised."""
 
+import re
+
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 import audit
 from connections.api_base import CanManageOrReadOnly, IsTenantMember, TenantScopedMixin
+from connections.api_fields import StrictBooleanField
+from connections.api_schema import errors
 from connections.credentials.views import ping
 from connections.models import Connection, Integration
 from connections.tenancy import memberships_of
@@ -76,6 +81,7 @@ class PingSerializer(serializers.Serializer):
     checked_at = serializers.DateTimeField()
 
 
+@extend_schema_view(list=extend_schema(responses={200: ConnectionSerializer, **errors(404)}))
 class ConnectionViewSet(TenantScopedMixin, viewsets.ReadOnlyModelViewSet):
     """Connections are made through the connect flows in the browser; the API reads them."""
 
@@ -111,10 +117,35 @@ class TenantConnectionField(serializers.SlugRelatedField):
             self.fail("does_not_exist", slug_name="uuid", value=data)
 
 
+# At least a minute, as the API writes durations: "00:15:00", "1 00:00:00" (a day), fractions of a second after a dot.
+POLL_INTERVAL = (
+    r"^(?:[1-9][0-9]{0,8} [0-9]{2}:[0-5][0-9]:[0-5][0-9]|(?:0[1-9]|[1-9][0-9]):[0-5][0-9]:[0-5][0-9]"
+    r"|00:(?:0[1-9]|[1-5][0-9]):[0-5][0-9])(?:\.[0-9]{1,6})?$"
+)
+
+
+@extend_schema_field({"type": "string", "nullable": True, "pattern": POLL_INTERVAL})
+class PollIntervalField(serializers.DurationField):
+    """How often to poll the source; null turns polling off. Read and written in one spelling, the schema's."""
+
+    def to_internal_value(self, value):
+        if not isinstance(value, str) or not re.fullmatch(POLL_INTERVAL, value):
+            self.fail("invalid", format='"HH:MM:SS" or "D HH:MM:SS", at least a minute')
+        return super().to_internal_value(value)
+
+
+@extend_schema_field({"type": "object", "additionalProperties": True})
+class OptionsField(serializers.JSONField):
+    """The flow's options by name; which names and values a kind takes is the flow's (`Flow.option_fields`)."""
+
+
 class IntegrationSerializer(serializers.ModelSerializer):
-    source = TenantConnectionField()
-    target = TenantConnectionField()
+    source = TenantConnectionField(help_text="A connection of the workspace, by uuid.")
+    target = TenantConnectionField(help_text="A connection of the workspace, by uuid.")
     kind_name = serializers.CharField(read_only=True)
+    options = OptionsField(required=False)
+    poll_interval = PollIntervalField(required=False, allow_null=True)
+    enabled = StrictBooleanField(required=False)
 
     class Meta:
         model = Integration
@@ -160,14 +191,20 @@ class IntegrationSerializer(serializers.ModelSerializer):
 
 class FitCheckSerializer(serializers.Serializer):
     uuid = serializers.UUIDField()
-    status = serializers.CharField()
+    status = serializers.ChoiceField(choices=FitCheck.Status.choices)
     progress = serializers.DictField()
     report = serializers.DictField()
-    error = serializers.CharField()
+    error = serializers.CharField(allow_blank=True)
     created_at = serializers.DateTimeField()
-    finished_at = serializers.DateTimeField()
+    finished_at = serializers.DateTimeField(allow_null=True)  # None until it has run
 
 
+@extend_schema_view(
+    list=extend_schema(responses={200: IntegrationSerializer, **errors(404)}),
+    create=extend_schema(responses={201: IntegrationSerializer, **errors(400)}),
+    update=extend_schema(responses={200: IntegrationSerializer, **errors(400)}),
+    partial_update=extend_schema(responses={200: IntegrationSerializer, **errors(400)}),
+)
 class IntegrationViewSet(
     TenantScopedMixin,
     mixins.ListModelMixin,
@@ -181,6 +218,7 @@ class IntegrationViewSet(
     queryset = Integration.objects.none()  # for the schema; requests use get_queryset
     lookup_field = "uuid"
     permission_classes = [IsTenantMember, CanManageOrReadOnly]
+    parser_classes = [JSONParser]  # `options` is a JSON object, which no form encoding carries
 
     def get_queryset(self):
         return Integration.objects.filter(tenant=self.request.tenant).select_related("source", "target")
@@ -212,7 +250,8 @@ class IntegrationViewSet(
         instance.delete()
         self._record("deleted", instance)
 
-    @extend_schema(request=None, responses=FitCheckSerializer)
+    @extend_schema(methods=["GET"], request=None, responses=FitCheckSerializer)
+    @extend_schema(methods=["POST"], request=None, responses={202: FitCheckSerializer})
     @action(detail=True, methods=["get", "post"], url_path="fit-check")
     def fit_check(self, request, uuid=None):
         """GET: the latest fit check (404 when none ran). POST (owners and admins): run a new one in the
