@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test e2e bench lint format setup migrate clean
+.PHONY: demo test schema e2e bench lint format setup migrate clean
 
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ demo: migrate
 
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The API fuzzed against its OpenAPI schema alone (it runs in `make test` too).
+schema: $(STAMP)
+	$(PY) -m pytest -m schema $(PYTEST_ARGS)
 
 # Browser tests: Playwright drives the system's Chromium (apt-get install -y chromium), never its own download.
 e2e: $(STAMP)

@@ -12,15 +12,17 @@ from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 
 from audit.models import AuditEvent
-from audit.queries import AuditFilterForm, filter_events, page_of, tenant_events
+from audit.queries import MAX_PAGE_SIZE, PAGE_SIZE, AuditFilterForm, filter_events, page_of, tenant_events
 from audit.redaction import redact
 from connections.api_base import TenantScopedMixin
+from connections.api_schema import MOMENT, UUID, errors, one_of, or_empty, text
 
 
 class AuditEventSerializer(serializers.ModelSerializer):
-    actor = serializers.EmailField(source="actor.email", default=None, read_only=True)
-    connection = serializers.UUIDField(source="connection.uuid", default=None, read_only=True)
-    integration = serializers.UUIDField(source="integration.uuid", default=None, read_only=True)
+    # None for an event of no person, connection or integration (a webhook, a sweep).
+    actor = serializers.EmailField(source="actor.email", default=None, allow_null=True, read_only=True)
+    connection = serializers.UUIDField(source="connection.uuid", default=None, allow_null=True, read_only=True)
+    integration = serializers.UUIDField(source="integration.uuid", default=None, allow_null=True, read_only=True)
     data = serializers.SerializerMethodField()
 
     class Meta:
@@ -79,16 +81,20 @@ class AuditKeysetPagination(BasePagination):
 
 
 FILTER_PARAMETERS = [
-    OpenApiParameter("connection", OpenApiTypes.UUID, description="Events of this connection."),
-    OpenApiParameter("integration", OpenApiTypes.UUID, description="Events of this integration."),
-    OpenApiParameter("kind", str, description='Kinds starting with this: "api." or "webhook.received".'),
-    OpenApiParameter("level", str, enum=AuditEvent.Level.values),
-    OpenApiParameter("since", OpenApiTypes.DATETIME, description="From this date or moment on (inclusive)."),
-    OpenApiParameter("until", OpenApiTypes.DATETIME, description="Before this moment; a bare date includes the day."),
-    OpenApiParameter("record", str, description="A source or target record's id: that record's story."),
-    OpenApiParameter("q", str, description="Text in the message (case-insensitive)."),
-    OpenApiParameter("cursor", str, description="The `next` link's cursor."),
-    OpenApiParameter("page_size", int, description="Events per page, 1 to 200 (default 50)."),
+    OpenApiParameter("connection", or_empty(UUID), description="Events of this connection of the workspace."),
+    OpenApiParameter("integration", or_empty(UUID), description="Events of this integration of the workspace."),
+    OpenApiParameter("kind", text(60), description='Kinds starting with this: "api." or "webhook.received".'),
+    OpenApiParameter("level", or_empty(one_of(AuditEvent.Level.values))),
+    OpenApiParameter("since", or_empty(MOMENT), description="From this date or moment on (inclusive)."),
+    OpenApiParameter("until", or_empty(MOMENT), description="Before this moment; a bare date includes the day."),
+    OpenApiParameter("record", text(200), description="A source or target record's id: that record's story."),
+    OpenApiParameter("q", text(200), description="Text in the message (case-insensitive)."),
+    OpenApiParameter("cursor", OpenApiTypes.STR, description="The `next` link's cursor; any other is a 400."),
+    OpenApiParameter(
+        "page_size",
+        or_empty({"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE}),
+        description=f"Events per page, 1 to {MAX_PAGE_SIZE} (default {PAGE_SIZE}).",
+    ),
 ]
 
 
@@ -99,7 +105,7 @@ class AuditEventViewSet(TenantScopedMixin, viewsets.ReadOnlyModelViewSet):
     queryset = AuditEvent.objects.none()  # for the schema; requests use get_queryset
     lookup_field = "uuid"
     pagination_class = AuditKeysetPagination
-    page_size = 50
+    page_size = PAGE_SIZE
 
     def get_queryset(self):
         return tenant_events(self.request.tenant)
@@ -109,9 +115,9 @@ class AuditEventViewSet(TenantScopedMixin, viewsets.ReadOnlyModelViewSet):
             return queryset
         self.filter_form = AuditFilterForm(self.request.query_params, tenant=self.request.tenant)
         if not self.filter_form.is_valid():
-            raise ValidationError({name: list(errors) for name, errors in self.filter_form.errors.items()})
+            raise ValidationError({name: list(messages) for name, messages in self.filter_form.errors.items()})
         return filter_events(queryset, **self.filter_form.cleaned_data)
 
-    @extend_schema(parameters=FILTER_PARAMETERS)
+    @extend_schema(parameters=FILTER_PARAMETERS, responses={200: AuditEventSerializer, **errors(400)})
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)

@@ -1,7 +1,14 @@
 """REST API at /api/v1/: the active tenant's connections and integrations. Secrets are never serialised."""
 
+import re
+
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
@@ -9,7 +16,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 import audit
-from connections.api_base import CanManageOrReadOnly, IsTenantMember, TenantScopedMixin
+from connections.api_base import CanManageOrReadOnly, IsTenantMember, JSONParser, TenantScopedMixin
+from connections.api_fields import StrictBooleanField
+from connections.api_schema import errors
 from connections.credentials.views import ping
 from connections.models import Connection, Integration
 from connections.tenancy import memberships_of
@@ -76,6 +85,7 @@ class PingSerializer(serializers.Serializer):
     checked_at = serializers.DateTimeField()
 
 
+@extend_schema_view(list=extend_schema(responses={200: ConnectionSerializer, **errors(404)}))
 class ConnectionViewSet(TenantScopedMixin, viewsets.ReadOnlyModelViewSet):
     """Connections are made through the connect flows in the browser; the API reads them."""
 
@@ -111,10 +121,35 @@ class TenantConnectionField(serializers.SlugRelatedField):
             self.fail("does_not_exist", slug_name="uuid", value=data)
 
 
+# At least a minute, as the API writes durations: "00:15:00", "1 00:00:00" (a day), fractions of a second after a dot.
+POLL_INTERVAL = (
+    r"^(?:[1-9][0-9]{0,8} [0-9]{2}:[0-5][0-9]:[0-5][0-9]|(?:0[1-9]|[1-9][0-9]):[0-5][0-9]:[0-5][0-9]"
+    r"|00:(?:0[1-9]|[1-5][0-9]):[0-5][0-9])(?:\.[0-9]{1,6})?$"
+)
+
+
+@extend_schema_field({"type": "string", "nullable": True, "pattern": POLL_INTERVAL})
+class PollIntervalField(serializers.DurationField):
+    """How often to poll the source; null turns polling off. Read and written in one spelling, the schema's."""
+
+    def to_internal_value(self, value):
+        if not isinstance(value, str) or not re.fullmatch(POLL_INTERVAL, value):
+            self.fail("invalid", format='"HH:MM:SS" or "D HH:MM:SS", at least a minute')
+        return super().to_internal_value(value)
+
+
+@extend_schema_field({"type": "object", "additionalProperties": True})
+class OptionsField(serializers.JSONField):
+    """The flow's options by name; which names and values a kind takes is the flow's (`Flow.option_fields`)."""
+
+
 class IntegrationSerializer(serializers.ModelSerializer):
-    source = TenantConnectionField()
-    target = TenantConnectionField()
+    source = TenantConnectionField(help_text="A connection of the workspace, by uuid.")
+    target = TenantConnectionField(help_text="A connection of the workspace, by uuid.")
     kind_name = serializers.CharField(read_only=True)
+    options = OptionsField(required=False)
+    poll_interval = PollIntervalField(required=False, allow_null=True)
+    enabled = StrictBooleanField(required=False)
 
     class Meta:
         model = Integration
@@ -161,14 +196,33 @@ class IntegrationSerializer(serializers.ModelSerializer):
 
 class FitCheckSerializer(serializers.Serializer):
     uuid = serializers.UUIDField()
-    status = serializers.CharField()
+    status = serializers.ChoiceField(choices=FitCheck.Status.choices)
     progress = serializers.DictField()
     report = serializers.DictField()
-    error = serializers.CharField()
+    error = serializers.CharField(allow_blank=True)
     created_at = serializers.DateTimeField()
-    finished_at = serializers.DateTimeField()
+    finished_at = serializers.DateTimeField(allow_null=True)  # None until it has run
 
 
+def query_flag(request, name: str) -> bool:
+    """A boolean query parameter, spelt as the schema says ("true" or "false", once); anything else is a 400."""
+    values = request.query_params.getlist(name)
+    if not values:
+        return False
+    if len(values) > 1 or values[0] not in ("true", "false"):
+        raise ValidationError({name: ['Use "true" or "false".']})
+    return values[0] == "true"
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[OpenApiParameter("archived", bool, description="List the archived integrations too.")],
+        responses={200: IntegrationSerializer, **errors(400, 404)},
+    ),
+    create=extend_schema(responses={201: IntegrationSerializer, **errors(400)}),
+    update=extend_schema(responses={200: IntegrationSerializer, **errors(400)}),
+    partial_update=extend_schema(responses={200: IntegrationSerializer, **errors(400)}),
+)
 class IntegrationViewSet(
     TenantScopedMixin,
     mixins.ListModelMixin,
@@ -182,10 +236,11 @@ class IntegrationViewSet(
     queryset = Integration.objects.none()  # for the schema; requests use get_queryset
     lookup_field = "uuid"
     permission_classes = [IsTenantMember, CanManageOrReadOnly]
+    parser_classes = [JSONParser]  # `options` is a JSON object, which no form encoding carries
 
     def get_queryset(self):
         integrations = Integration.objects.filter(tenant=self.request.tenant).select_related("source", "target")
-        if self.action == "list" and self.request.query_params.get("archived") not in ("true", "1"):
+        if self.action == "list" and not query_flag(self.request, "archived"):
             return integrations.filter(archived_at__isnull=True)  # archived ones are listed with ?archived=true
         return integrations
 
@@ -217,21 +272,21 @@ class IntegrationViewSet(
             OpenApiParameter("permanently", bool, description="Delete for good (owners; archived ones only)."),
             OpenApiParameter("confirm", str, description="With `permanently`: the integration's uuid."),
         ],
-        responses={204: None, 400: OpenApiResponse(description="Not archived, or not confirmed."), 403: None},
+        responses={204: None, **errors(400, 409)},
     )
     def destroy(self, request, *args, **kwargs):
         """Archive: switched off and out of the list, its jobs, links, review items and audit trail kept
         (POST `restore/` brings it back). With `?permanently=true&confirm=<uuid>` an owner deletes an archived
         integration and its history for good; the audit trail of it stays."""
         integration = self.get_object()
-        if request.query_params.get("permanently") not in ("true", "1"):
+        if not query_flag(request, "permanently"):
             integration.archive()
             self._record("archived", integration)
             return Response(status=204)
         if request.membership.role != request.membership.Role.OWNER:
             raise PermissionDenied("Only owners can delete an integration for good; admins can archive it.")
         if integration.archived_at is None:
-            raise ValidationError({"permanently": ["Archive the integration first (DELETE without permanently)."]})
+            return Response({"detail": "Archive the integration first (DELETE without permanently)."}, status=409)
         if request.query_params.get("confirm") != str(integration.uuid):
             raise ValidationError({"confirm": ["Confirm with the integration's uuid: every job and link goes."]})
         kept = {"jobs": integration.jobs.count(), "links": integration.links.count(), "kind": integration.kind}
@@ -250,7 +305,8 @@ class IntegrationViewSet(
             self._record("restored", integration)
         return Response(IntegrationSerializer(integration, context=self.get_serializer_context()).data)
 
-    @extend_schema(request=None, responses=FitCheckSerializer)
+    @extend_schema(methods=["GET"], request=None, responses=FitCheckSerializer)
+    @extend_schema(methods=["POST"], request=None, responses={202: FitCheckSerializer})
     @action(detail=True, methods=["get", "post"], url_path="fit-check")
     def fit_check(self, request, uuid=None):
         """GET: the latest fit check (404 when none ran). POST (owners and admins): run a new one in the

@@ -34,3 +34,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
 ]
+
+handler404 = "mlconnector.errors.page_not_found"

@@ -5,14 +5,15 @@ replaying is the engine's. A dry run is a new job like a replay that writes noth
 that job, whose `result` says what would be written once it has run (poll the job).
 """
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from connections.api_base import IsTenantMember, TenantScopedMixin
+from connections.api_base import IsTenantMember, JSONParser, TenantScopedMixin
+from connections.api_fields import StrictCharField
+from connections.api_schema import MOMENT, UUID, errors, one_of, or_empty, text
 from syncs import engine
 from syncs.models import SyncJob
 from syncs.operating.jobs import JobFilterForm, filter_jobs, open_failures, tenant_jobs
@@ -27,8 +28,9 @@ class CanManage(permissions.BasePermission):
 
 class JobSerializer(serializers.ModelSerializer):
     integration = serializers.UUIDField(source="integration.uuid", read_only=True)
-    event = serializers.UUIDField(source="event.uuid", default=None, read_only=True)
-    replay_of = serializers.UUIDField(source="replay_of.uuid", default=None, read_only=True)
+    # None for a job no inbound event started (a poll, a backfill) and for one that is no replay.
+    event = serializers.UUIDField(source="event.uuid", default=None, allow_null=True, read_only=True)
+    replay_of = serializers.UUIDField(source="replay_of.uuid", default=None, allow_null=True, read_only=True)
     source_ref = serializers.SerializerMethodField()
 
     class Meta:
@@ -60,25 +62,26 @@ class JobSerializer(serializers.ModelSerializer):
 
 
 FILTER_PARAMETERS = [
-    OpenApiParameter("status", str, enum=SyncJob.Status.values),
-    OpenApiParameter("integration", OpenApiTypes.UUID, description="Jobs of this integration."),
-    OpenApiParameter("trigger", str, enum=SyncJob.Trigger.values),
-    OpenApiParameter("error", str, description='The last error\'s type, e.g. "Invalid" or "NeedsReauth".'),
-    OpenApiParameter("record", str, description='The source record: "client:100001", or a bare "100001".'),
-    OpenApiParameter("since", OpenApiTypes.DATETIME, description="Created at or after this moment."),
+    OpenApiParameter("status", or_empty(one_of(SyncJob.Status.values))),
+    OpenApiParameter("integration", or_empty(UUID), description="Jobs of this integration of the workspace."),
+    OpenApiParameter("trigger", or_empty(one_of(SyncJob.Trigger.values))),
+    OpenApiParameter("error", text(60), description='The last error\'s type, e.g. "Invalid" or "NeedsReauth".'),
+    OpenApiParameter("record", text(200), description='The source record: "client:100001", or a bare "100001".'),
+    OpenApiParameter("since", or_empty(MOMENT), description="Created at or after this date or moment."),
 ]
 
-BULK_REQUEST = inline_serializer(
-    "BulkReplayRequest",
-    {
-        "status": serializers.ChoiceField(choices=["failed", "parked"], required=False),
-        "integration": serializers.UUIDField(required=False),
-        "trigger": serializers.CharField(required=False),
-        "error": serializers.CharField(required=False),
-        "record": serializers.CharField(required=False),
-        "since": serializers.DateTimeField(required=False),
-    },
-)
+
+class BulkReplaySerializer(serializers.Serializer):
+    """The filters of a bulk replay; each one given narrows the open failures replayed."""
+
+    status = serializers.ChoiceField(choices=[SyncJob.Status.FAILED, SyncJob.Status.PARKED], required=False)
+    integration = serializers.UUIDField(required=False, help_text="An integration of the workspace.")
+    trigger = serializers.ChoiceField(choices=SyncJob.Trigger.choices, required=False)
+    error = StrictCharField(max_length=60, required=False)
+    record = StrictCharField(max_length=200, required=False)
+    since = serializers.DateTimeField(required=False)
+
+
 BULK_RESPONSE = inline_serializer("BulkReplayResponse", {"replayed": serializers.IntegerField()})
 
 
@@ -100,7 +103,7 @@ class JobViewSet(TenantScopedMixin, viewsets.ReadOnlyModelViewSet):
     def filtered(self, data):
         form = JobFilterForm(data, tenant=self.request.tenant)
         if not form.is_valid():
-            raise ValidationError({name: list(errors) for name, errors in form.errors.items()})
+            raise ValidationError({name: list(messages) for name, messages in form.errors.items()})
         return filter_jobs(self.get_queryset(), **form.cleaned_data)
 
     def filter_queryset(self, queryset):
@@ -108,7 +111,7 @@ class JobViewSet(TenantScopedMixin, viewsets.ReadOnlyModelViewSet):
             return queryset
         return self.filtered(self.request.query_params)
 
-    @extend_schema(parameters=FILTER_PARAMETERS)
+    @extend_schema(parameters=FILTER_PARAMETERS, responses={200: JobSerializer, **errors(400, 404)})
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
@@ -126,9 +129,15 @@ class JobViewSet(TenantScopedMixin, viewsets.ReadOnlyModelViewSet):
         new = engine.replay(self.get_object(), request.user, dry_run=True)
         return Response(JobSerializer(new).data, status=status.HTTP_202_ACCEPTED)
 
-    @extend_schema(request=BULK_REQUEST, responses=BULK_RESPONSE, operation_id="v1_jobs_replay_matching")
-    @action(detail=False, methods=["post"], url_path="replay")
+    @extend_schema(
+        request=BulkReplaySerializer,
+        responses={200: BULK_RESPONSE, **errors(400)},
+        operation_id="v1_jobs_replay_matching",
+    )
+    @action(detail=False, methods=["post"], url_path="replay", parser_classes=[JSONParser])
     def replay_matching(self, request):
         """Replay every open failure (failed or parked, not since put right) that matches the filters."""
-        jobs = open_failures(self.filtered(request.data))
+        body = BulkReplaySerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        jobs = open_failures(self.filtered(body.validated_data))
         return Response({"replayed": engine.replay_matching(jobs, request.user)})

@@ -173,3 +173,26 @@ def test_a_body_nested_too_deeply_is_a_400_not_a_500(api_a):
     body = '{"kind": "test_flow", "options": ' + "[" * 100_000 + "]" * 100_000 + "}"
     response = api_a.post("/api/v1/integrations/", body, content_type="application/json")
     assert response.status_code == 400 and "nested too deeply" in response.json()["detail"]
+
+
+def test_a_path_under_the_api_that_names_no_endpoint_is_a_json_404(api_a):
+    response = api_a.get("/api/v1/jobs/0.5/")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}
+
+
+def test_the_schema_documents_the_errors_every_operation_answers(api_a):
+    paths = api_a.get("/api/schema/?format=json").json()["paths"]
+    for path, operations in paths.items():
+        for method, operation in operations.items():
+            expected = {"401", "403"} | ({"404"} if "{uuid}" in path else set())
+            assert expected <= set(operation["responses"]), f"{method.upper()} {path}"
+    assert set(paths["/api/v1/integrations/{uuid}/fit-check/"]["post"]["responses"]) >= {"202", "404"}
+
+
+def test_a_fit_check_is_started_with_a_202(api_a, connection_a, target_a, tenant_a):
+    with scopes_disabled():
+        integration = IntegrationFactory(tenant=tenant_a, source=connection_a, target=target_a)
+    response = api_a.post(f"/api/v1/integrations/{integration.uuid}/fit-check/")
+    assert response.status_code == 202
+    assert response.json()["finished_at"] is None

@@ -55,7 +55,7 @@ def test_an_archived_integration_cannot_be_enabled_until_restored(tenant_a, inte
     ("role", "archived", "confirm", "status"),
     [
         ("admin", True, "uuid", 403),  # admins archive; only owners delete for good
-        ("owner", False, "uuid", 400),  # archive first
+        ("owner", False, "uuid", 409),  # archive first
         ("owner", True, "wrong", 400),  # confirmed with the wrong value
     ],
 )

@@ -64,3 +64,35 @@ def test_options_that_are_not_an_object_are_refused(api_a, billing):
     response = patch(api_a, billing, ["recent_invoices"])
     assert response.status_code == 400
     assert response.json()["options"] == ["Options must be a JSON object."]
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"), [("00:15:00", 900), ("01:00:00", 3600), ("1 00:00:00", 86400), (None, None)]
+)
+def test_the_poll_interval_is_written_as_it_is_read(api_a, billing, value, seconds):
+    response = api_a.patch(f"/api/v1/integrations/{billing.uuid}/", {"poll_interval": value}, format="json")
+    assert response.status_code == 200
+    assert response.json()["poll_interval"] == value
+    billing.refresh_from_db()
+    assert (billing.poll_interval and billing.poll_interval.total_seconds()) == seconds
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"poll_interval": "00:00:30"},
+        {"poll_interval": "900"},
+        {"poll_interval": 900},
+        {"enabled": 1},
+        {"enabled": "yes"},
+    ],
+)
+def test_what_the_schema_does_not_admit_is_a_400(api_a, billing, body):
+    response = api_a.patch(f"/api/v1/integrations/{billing.uuid}/", body, format="json")
+    assert response.status_code == 400
+    assert set(response.json()) == set(body)
+
+
+def test_integrations_take_json_only(api_a, billing):
+    response = api_a.patch(f"/api/v1/integrations/{billing.uuid}/", {"enabled": "true"})  # multipart
+    assert response.status_code == 415

@@ -104,3 +104,18 @@ def test_the_schema_documents_the_job_endpoints(api_as):
     assert "post" in schema["paths"]["/api/v1/jobs/replay/"]
     names = {p["name"] for p in schema["paths"]["/api/v1/jobs/"]["get"]["parameters"]}
     assert {"status", "integration", "trigger", "record"} <= names
+
+
+@pytest.mark.parametrize(
+    "body",
+    [[None, None], {"since": False}, {"since": [None]}, {"status": "succeeded"}, {"record": 7}, {"error": ""}],
+)
+def test_a_bulk_replay_body_that_breaks_its_schema_is_a_400(api_as, failed_job, body):
+    response = api_as("owner").post("/api/v1/jobs/replay/", body, format="json")
+    assert response.status_code == 400
+    assert not SyncJob.objects.filter(replay_of=failed_job).exists()
+
+
+def test_a_bulk_replay_takes_json_only(api_as, failed_job):
+    response = api_as("owner").post("/api/v1/jobs/replay/", {"error": "Invalid"})  # multipart
+    assert response.status_code == 415

@@ -74,3 +74,11 @@ def test_another_tenants_item_is_not_found(owner_a, item_b, action):
 def test_strangers_get_nothing(item_a, outsider):
     assert APIClient().get("/api/v1/review-items/").status_code in (401, 403)
     assert api_as(outsider).post(f"/api/v1/review-items/{item_a.uuid}/dismiss/").status_code == 403
+
+
+@pytest.mark.parametrize("body", [None, [None], "10", {"record_id": 10}, {"record_id": ""}, {}])
+def test_a_link_body_that_is_not_a_record_id_is_a_400(agent_a, item_a, body):
+    answer = api_as(agent_a).post(f"/api/v1/review-items/{item_a.uuid}/link/", body, format="json")
+    assert answer.status_code == 400
+    with scopes_disabled():
+        assert not RecordLink.objects.exists()
