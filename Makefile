@@ -27,9 +27,10 @@ demo: migrate
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-# The API fuzzed against its OpenAPI schema alone (it runs in `make test` too).
-schema: $(STAMP)
-	$(PY) -m pytest -m schema $(PYTEST_ARGS)
+# The sweeps that search the whole product (secrets, the page policy, the API against its schema), with their
+# figures at the end (docs/security.md); they run in `make test` too. `-m schema` runs the API's part alone.
+security: $(STAMP)
+	$(PY) -m pytest -m "security or schema" $(PYTEST_ARGS)
 
 # Browser tests: Playwright drives the system's Chromium (apt-get install -y chromium), never its own download.
 e2e: $(STAMP)

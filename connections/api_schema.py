@@ -34,7 +34,8 @@ MOMENT = {"anyOf": [{"type": "string", "format": "date-time"}, {"type": "string"
 
 
 def text(max_length: int) -> dict:
-    return {"type": "string", "maxLength": max_length}
+    """A text filter: Django's forms refuse NUL characters (ProhibitNullCharactersValidator), and so says this."""
+    return {"type": "string", "maxLength": max_length, "pattern": "^[^\\u0000]*$"}
 
 
 def one_of(values) -> dict:

@@ -168,3 +168,12 @@ def succeeded_job(setup, sandbox, clock):
     job.refresh_from_db()
     assert job.status == SyncJob.Status.SUCCEEDED
     return job
+
+
+def pytest_terminal_summary(terminalreporter):
+    from tests.helpers.figures import LINES
+
+    if LINES:
+        terminalreporter.section("figures")
+        for line in LINES:
+            terminalreporter.write_line(line)

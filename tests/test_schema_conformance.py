@@ -34,6 +34,7 @@ from connections.models import Integration
 from syncs.flows.freshbooks_zendesk import SLUG
 from syncs.models import FitCheck, InboundEvent, ReviewItem, SyncJob
 from tests.factories import ConnectionFactory
+from tests.helpers.figures import report
 from tests.helpers.review import mirrored, open_item
 from tests.helpers.sandboxes import freshbooks_connection, zendesk_connection
 
@@ -229,11 +230,27 @@ def with_seeded_data(case, seeded: Seeded) -> str:
     return owner
 
 
+RUN = {"operations": set(), "cases": 0}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def figures():
+    """What was run, for the figures at the end of the run."""
+    yield
+    if RUN["cases"]:
+        report(
+            f"schema conformance: {len(RUN['operations'])} operations, {RUN['cases']} cases sent "
+            "(every check; any failure fails the test)"
+        )
+
+
 @schema.parametrize()
 # The fixtures hold for every case: each request's writes are rolled back before the next.
 @settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_the_api_conforms_to_its_schema(case, seeded, token, in_process):
     owner = with_seeded_data(case, seeded)
+    RUN["operations"].add(case.operation.label)
+    RUN["cases"] += 1
     with transaction.atomic():
         response = case.call_and_validate(headers={"Authorization": f"Token {token}"})
         transaction.set_rollback(True)

@@ -10,6 +10,7 @@ from django_scopes import scopes_disabled
 from audit.models import AuditEvent
 from syncs.models import SyncJob
 from tests.helpers.billing import fb_client, fb_invoice
+from tests.helpers.figures import report
 
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*application/json)[^>]*>", re.I)
 INLINE_HANDLER = re.compile(r"<[^>]+\son[a-z]+\s*=", re.I)
@@ -31,6 +32,7 @@ def pages_of(integration) -> list[str]:
     return urls
 
 
+@pytest.mark.security
 def test_every_page_carries_a_strict_policy_and_nothing_inline(fbzd, sandbox, client_a, flush, settings):
     fb_invoice(sandbox, fb_client(sandbox, "Acme Corp"), "120.00")
     flush()
@@ -46,6 +48,7 @@ def test_every_page_carries_a_strict_policy_and_nothing_inline(fbzd, sandbox, cl
         html = response.content.decode()
         for name, pattern in (("script", INLINE_SCRIPT), ("handler", INLINE_HANDLER), ("style", INLINE_STYLE)):
             problems += [(path, name, found[:80]) for found in pattern.findall(html)]
+    report(f"content security policy: {len(pages_of(fbzd)) + len(anonymous)} pages checked: {len(problems)} problems")
     assert problems == []
 
 

@@ -20,6 +20,7 @@ from connections.models import Connection
 from syncs import engine
 from syncs.models import InboundEvent, SyncJob
 from tests.helpers.billing import fb_client, fb_invoice
+from tests.helpers.figures import report
 
 FLOWS = ("fbzd", "fbsf", "fbzu")
 
@@ -98,10 +99,8 @@ def test_no_secret_of_any_connection_is_readable_anywhere_after_a_whole_journey(
     for place, text in places.items():
         leaks += [(place, secret[:6]) for secret in secrets if secret in text]
     size = sum(len(text) for text in places.values())
-    # `make security` shows this line (docs/security.md keeps the figures).
-    print(
-        f"\nsecrets sweep {flow}: {len(secrets)} values searched in {len(places)} places ({size:,} characters): {len(leaks)} found"
-    )
+    searched = f"{len(secrets)} values searched in {len(places)} places ({size:,} characters)"
+    report(f"secrets sweep {flow}: {searched}: {len(leaks)} found")
     assert leaks == [], f"secret values readable: {leaks}"
 
 
