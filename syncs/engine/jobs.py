@@ -4,6 +4,7 @@ rematch. Each is a row first (the database is the source of truth) and a queue m
 
 import logging
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -83,13 +84,30 @@ def jobs_for_event(event: InboundEvent, *, wake: bool = True, only=None) -> list
     return created
 
 
-def enqueue(job_pk: int) -> None:
+def queue_task(func: str, *args, task_name: str | None = None) -> bool:
+    """Queue a django-q2 task; False (logged) when it could not be, and the sweeper finds the work later.
+
+    With the ORM broker the queue is a table of this database, often written inside the caller's transaction
+    (an event and its task commit together). A failed insert there would leave that transaction marked for
+    rollback, and Django rolls it back silently at its end: the event that was about to be acknowledged would
+    be gone. So the insert runs in a savepoint of its own: a failure undoes only the task, never the caller's rows."""
     from django_q.tasks import async_task
 
+    kwargs = {"task_name": task_name} if task_name else {}
     try:
-        async_task("syncs.tasks.run_job", job_pk, task_name=f"job-{job_pk}")
+        if settings.Q_BROKER == "orm":
+            with transaction.atomic():
+                async_task(func, *args, **kwargs)
+        else:
+            async_task(func, *args, **kwargs)
     except Exception:
-        logger.exception("could not enqueue job %s; the sweeper will", job_pk)
+        logger.exception("could not queue %s%s; the sweeper will find the work", func, args)
+        return False
+    return True
+
+
+def enqueue(job_pk: int) -> None:
+    queue_task("syncs.tasks.run_job", job_pk, task_name=f"job-{job_pk}")
 
 
 def wait_for(ctx, source_type: str, source_id, reason: str) -> None:

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from connections.models import Connection
-from syncs.engine.jobs import enqueue
+from syncs.engine.jobs import enqueue, queue_task
 from syncs.models import InboundEvent, SyncJob
 
 
@@ -52,10 +52,8 @@ def sweep(limit: int = 500) -> dict:
             ).values_list("pk", flat=True)[:limit]
         )
         counts["events"] = len(stale_events)
-    from django_q.tasks import async_task
-
     for pk in stale_events:
-        async_task("syncs.tasks.process_event", pk)
+        queue_task("syncs.tasks.process_event", pk)
     for pk in [*resumable, *expired, *due]:
         enqueue(pk)
     return counts

@@ -37,7 +37,7 @@ from connections import registry, throttles
 from connections.models import Connection
 from connections.providers.receivers import Malformed, ParsedEvent, Receiver, Rejected, webhook_url
 from connections.throttles import client_address
-from syncs.engine.jobs import jobs_for_event
+from syncs.engine.jobs import jobs_for_event, queue_task
 from syncs.models import InboundEvent
 
 logger = logging.getLogger(__name__)
@@ -164,12 +164,8 @@ def store(request, receiver: Receiver, connection: Connection, events: list[Pars
 
 
 def enqueue_processing(event_pk: int) -> None:
-    from django_q.tasks import async_task
-
-    try:
-        async_task("syncs.tasks.process_event", event_pk, task_name=f"event-{event_pk}")
-    except Exception:
-        logger.exception("could not enqueue inbound event %s; the sweeper will process it", event_pk)
+    """A failure to queue never loses the event: it stays stored, and the sweeper processes it."""
+    queue_task("syncs.tasks.process_event", event_pk, task_name=f"event-{event_pk}")
 
 
 @csrf_exempt

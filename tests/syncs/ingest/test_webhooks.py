@@ -535,3 +535,25 @@ def test_a_content_length_that_is_not_a_number_is_refused_and_recorded(zd, clien
     assert response.status_code == 400 and "Content-Length" in response.json()["error"]
     [rejected] = rejections(zd)
     assert rejected.data["body_size"] == 0 and events(zd) == []
+
+
+# An answer of 200 means stored ------------------------------------------------------------------------------
+
+
+def test_a_queue_that_fails_inside_the_events_transaction_loses_nothing(zd, client, settings, monkeypatch):
+    """With the ORM broker the task row is written in the event's own transaction: a failed insert there used
+    to roll the event back silently while the delivery was still answered 200."""
+    from django.utils import timezone
+    from django_q import tasks
+    from django_q.models import OrmQ
+
+    settings.Q_BROKER = "orm"
+
+    def failing_insert(*args, **kwargs):
+        OrmQ.objects.create(key=None, payload="", lock=timezone.now())  # NOT NULL: fails inside save()
+
+    monkeypatch.setattr(tasks, "async_task", failing_insert)
+    response = zd_post(client, zd, ORG_EVENT, iso(), zd.webhook_secret)
+    assert response.status_code == 200 and response.json()["stored"] == 1
+    [event] = events(zd)
+    assert event.status == "received", "kept for the sweeper, which queues what was not queued"
