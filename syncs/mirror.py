@@ -22,6 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
+import audit
 from connections import registry
 from connections.models import Integration
 from connections.providers.errors import ProviderError
@@ -142,8 +143,21 @@ def on_event(event) -> bool:
             forget(event.connection, record_type, event.object_id)
         else:
             refresh(event.connection, record_type, event.object_id)
-    except ProviderError:
+    except ProviderError as exc:
         logger.warning("could not refresh %s %s from %s", record_type, event.object_id, event.connection.uuid)
+        audit.record(
+            "mirror.refresh_failed",
+            tenant=event.connection.tenant,
+            connection=event.connection,
+            inbound_event=event,
+            level="warning",
+            message=(
+                f"The local copy of {event.connection.provider_name} {record_type} {event.object_id} could not be "
+                f"brought up to date ({exc.message}); matching may use its previous state until polling catches "
+                "it up."
+            ),
+            target_ref=f"{record_type}:{event.object_id}",
+        )
         return False
     return True
 

@@ -4,8 +4,6 @@ reconnect, disconnect.
 Views stay short; what they do (connect, ping, disconnect) is plain functions the API and tests share.
 """
 
-import contextlib
-
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
@@ -312,17 +310,30 @@ def register_webhooks(request, uuid):
     return redirect("connection-detail", uuid=connection.uuid)
 
 
-def disconnect(connection, actor) -> None:
-    """Remove our webhooks, revoke where the provider can, wipe every secret; keep the row and its history."""
+def disconnect(connection, actor) -> list[str]:
+    """Remove our webhooks, revoke where the provider can, wipe every secret; keep the row and its history.
+
+    The secrets go whatever the provider answers, but what it refused is said (on the page and in the audit
+    event): webhooks left registered there keep being sent, and are refused here since the connection is off."""
+    problems = []
     module = subscriptions_of(connection)
     if module is not None and connection.settings.get("webhooks"):
-        with contextlib.suppress(ProviderError):
+        try:
             module.unregister(connection)
+        except ProviderError as exc:
+            problems.append(
+                f"{connection.provider_name} did not remove our webhooks ({exc.message}); remove them in "
+                f"{connection.provider_name}'s settings. Until then its deliveries are refused here."
+            )
     revoke = getattr(registry.part(connection.provider, "client"), "revoke", None)
     if revoke is not None and connection.access_token:
-        # The secrets go regardless; a token the provider would not revoke expires on its own.
-        with contextlib.suppress(ProviderError):
+        try:
             revoke(connection)
+        except ProviderError as exc:
+            problems.append(
+                f"{connection.provider_name} did not revoke the access token ({exc.message}); it expires on its "
+                f"own, or revoke the app's access in {connection.provider_name}."
+            )
     for field in Connection.SECRET_FIELDS:
         setattr(connection, field, None)
     connection.status = Connection.Status.DISABLED
@@ -334,14 +345,20 @@ def disconnect(connection, actor) -> None:
         tenant=connection.tenant,
         connection=connection,
         actor=actor,
-        message=f"{actor.email} disconnected {connection.provider_name} ({connection.label}); its secrets were wiped.",
+        level="warning" if problems else "info",
+        message=f"{actor.email} disconnected {connection.provider_name} ({connection.label}); its secrets were wiped."
+        + "".join(f" {problem}" for problem in problems),
+        data={"problems": problems},
     )
+    return problems
 
 
 @require_POST
 @tenant_required(manage=True)
 def disconnect_view(request, uuid):
     connection = get_object_for_tenant(Connection, request.tenant, uuid=uuid)
-    disconnect(connection, request.user)
+    problems = disconnect(connection, request.user)
     messages.success(request, f"{connection.label} is disconnected. Its history stays in the audit log.")
+    for problem in problems:
+        messages.warning(request, problem)
     return redirect("connection-detail", uuid=connection.uuid)

@@ -165,3 +165,15 @@ def test_a_target_that_cannot_be_read_holds_the_backlog_back_and_says_so(setup, 
     assert setup.backfill["status"] == "failed" and "503" in setup.backfill["error"]
     assert MirrorState.objects.get().status == "failed"
     assert AuditEvent.objects.get(kind="backfill.failed").level == "error"
+
+
+def test_a_mirror_refresh_that_fails_is_recorded_not_only_logged(setup, sandbox):
+    from audit.models import AuditEvent
+
+    org = zendesk(sandbox).create_organization({"name": "Acme Corporation"})
+    sandbox["zendesk"].faults.update({"error_rate": 1, "error_status": 403}, sandbox.clock.now())
+    events.process(zendesk_event(setup, "organization.created", org.id, "e1"))
+    sandbox["zendesk"].faults.update({"error_rate": 0}, sandbox.clock.now())
+    [failed] = AuditEvent.objects.filter(kind="mirror.refresh_failed", connection=setup.target)
+    assert failed.level == "warning" and f"organization {org.id}" in failed.message
+    assert failed.target_ref == f"organization:{org.id}"

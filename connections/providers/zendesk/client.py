@@ -7,7 +7,7 @@ a ping is good only for a real agent or admin. Legacy API tokens authenticate as
 import base64
 
 from connections.providers import http
-from connections.providers.errors import NotFound
+from connections.providers.errors import Invalid, NotFound
 
 ME_PATH = "/api/v2/users/me.json"
 LEGACY_RETIREMENT = {
@@ -114,6 +114,18 @@ def get_ticket(connection, ticket_id, *, integration=None) -> dict | None:
         ]
     except NotFound:
         return None
+
+
+def refused_as_closed(connection, ticket_id, exc: Invalid, *, integration=None) -> bool:
+    """Whether a 422 on a ticket update was the ticket being closed: the refusal names the `status` field and
+    the ticket, read again, is closed (or gone). Read from the answer's structure and the ticket itself, not
+    from a word in a message another refusal could contain too."""
+    body = exc.details if isinstance(exc.details, dict) else {}
+    details = body.get("details") if isinstance(body.get("details"), dict) else {}
+    if "status" not in details:
+        return False
+    ticket = get_ticket(connection, ticket_id, integration=integration)
+    return ticket is None or ticket.get("status") == "closed"
 
 
 def get_user(connection, user_id, *, integration=None) -> dict | None:

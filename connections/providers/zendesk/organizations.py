@@ -228,7 +228,7 @@ class OrganizationWriter:
         try:
             zendesk.add_internal_note(ctx.target, ticket_id, note["body"], integration=ctx.integration)
         except Invalid as exc:
-            if "closed" not in exc.message.lower():
+            if not zendesk.refused_as_closed(ctx.target, ticket_id, exc, integration=ctx.integration):
                 raise
             ctx.record("note.skipped", f"Ticket {ticket_id} was closed before the note could be added.")
             ctx.wrote(source_type, source_id, part, "ticket", ticket_id, version)

@@ -252,6 +252,22 @@ def test_disconnecting_zendesk_revokes_the_oauth_token_at_zendesk(sandbox, clien
     assert me.status_code == 401 or not (me.json().get("user") or {}).get("id")
 
 
+def test_a_revoke_the_provider_refuses_is_said_on_the_page_and_in_the_audit_trail(sandbox, client_a, tenant_a):
+    """The secrets go whatever the provider answers, but a refusal used to be swallowed without a trace."""
+    client_a.get(local(consent(start(client_a, "zendesk", subdomain="acme"))))
+    with scope(tenant=tenant_a):
+        connection = Connection.objects.get(provider="zendesk")
+    sandbox["zendesk"].faults.update({"error_rate": 1, "error_status": 503}, sandbox.clock.now())
+    page = client_a.post(f"/connections/{connection.uuid}/disconnect/", follow=True).content.decode()
+    sandbox["zendesk"].faults.update({"error_rate": 0}, sandbox.clock.now())
+    assert "did not revoke the access token" in page
+    with scope(tenant=tenant_a):
+        connection.refresh_from_db()
+        assert connection.access_token is None and connection.status == Connection.Status.DISABLED
+        event = AuditEvent.objects.get(kind="connection.disconnected", connection=connection)
+    assert event.level == "warning" and "did not revoke" in event.message and event.data["problems"]
+
+
 def test_switching_workspace_during_consent_connects_nothing(sandbox, client, owner_a, tenant_a, tenant_b):
     from connections.models import Membership
     from tests.factories import MembershipFactory

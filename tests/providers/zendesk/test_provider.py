@@ -61,3 +61,28 @@ def test_the_default_rate_limit_is_the_enterprise_700_per_minute_with_each_plan_
     assert RATE_LIMITS_BY_PLAN[DEFAULT_PLAN] == 700
     assert RATE_LIMITS_BY_PLAN["suite_team"] == 200
     assert RATE_LIMITS_BY_PLAN["suite_enterprise_plus"] == 2500
+
+
+def test_a_refusal_counts_as_a_closed_ticket_only_when_it_names_the_status_and_the_ticket_is_closed(sandbox, tenant_a):
+    """A note refused on a ticket closed meanwhile is skipped; any other 422 is a failure to see, even one whose
+    message happens to contain the word "closed" (as the check used to read it)."""
+    from django_scopes import scope
+
+    from connections.providers.errors import Invalid
+    from connections.providers.zendesk import client as zendesk
+    from tests.helpers.billing import zendesk_account, zendesk_customer
+    from tests.helpers.sandboxes import zendesk_connection
+
+    connection = zendesk_connection(sandbox, tenant_a)
+    _, _, [ticket] = zendesk_customer(sandbox, "Acme Corporation")
+    other = Invalid("Comment: closed-loop replies are disabled", status=422, details={"details": {"comment": [{}]}})
+    with scope(tenant=tenant_a):
+        named_but_open = Invalid(
+            "Status: closed prevents ticket update", status=422, details={"details": {"status": []}}
+        )
+        assert not zendesk.refused_as_closed(connection, ticket.id, named_but_open)
+        zendesk_account(sandbox).tickets[ticket.id].status = "closed"
+        with pytest.raises(Invalid) as refused:
+            zendesk.add_internal_note(connection, ticket.id, "A note")
+        assert zendesk.refused_as_closed(connection, ticket.id, refused.value)
+        assert not zendesk.refused_as_closed(connection, ticket.id, other)

@@ -394,6 +394,18 @@ def test_disconnecting_deletes_our_callbacks(fb, sandbox, owner_a, client):
     assert sandbox["freshbooks"].account(ACCOUNT)["callback"] == {}
 
 
+def test_callbacks_the_provider_would_not_delete_are_said_and_audited(fb, sandbox, owner_a, client):
+    client.force_login(owner_a)
+    sandbox["freshbooks"].faults.update({"error_rate": 1, "error_status": 503}, sandbox.clock.now())
+    page = client.post(f"/connections/{fb.uuid}/disconnect/", follow=True).content.decode()
+    sandbox["freshbooks"].faults.update({"error_rate": 0}, sandbox.clock.now())
+    assert "did not remove our webhooks" in page
+    assert sandbox["freshbooks"].account(ACCOUNT)["callback"], "still registered at FreshBooks"
+    with scopes_disabled():
+        event = AuditEvent.objects.get(kind="connection.disconnected", connection=fb)
+    assert event.level == "warning" and "did not remove our webhooks" in event.message
+
+
 def test_the_app_level_endpoint_routes_each_event_to_its_connection(tenant_a, client, monkeypatch):
     from syncs.ingest import webhooks
     from syncs.ingest.webhooks import ParsedEvent, Receiver, Rejected
