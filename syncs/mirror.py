@@ -89,6 +89,7 @@ def load(connection, record_type: str, progress: Callable[[int], None] | None = 
     started = timezone.now()
     _save_state(state, status=MirrorState.Status.LOADING, loaded=0, last_error="")
     seen: set[str] = set()
+    newest = None  # the latest change the load saw, in the provider's clock
     try:
         for page in source.pages(connection):
             with transaction.atomic():
@@ -96,6 +97,8 @@ def load(connection, record_type: str, progress: Callable[[int], None] | None = 
                     fields = source.row(record)
                     seen.add(fields["remote_id"])
                     store(connection, record_type, fields)
+                    stamp = fields.get("remote_updated_at")
+                    newest = max(newest, stamp) if newest and stamp else stamp or newest
             _save_state(state, loaded=len(seen))
             if progress:
                 progress(len(seen))
@@ -107,7 +110,10 @@ def load(connection, record_type: str, progress: Callable[[int], None] | None = 
     )
     # Rows written since the load began came from webhooks and are newer than what the load read.
     gone.filter(updated_at__lt=started).update(deleted=True, updated_at=timezone.now())
-    _save_state(state, status=MirrorState.Status.READY, loaded_at=timezone.now(), watermark=started)
+    # Polling resumes from whichever is earlier: when the load began by our clock, or the newest change it
+    # saw by the provider's. Either clock may be ahead; the earlier one misses nothing (re-reading is harmless).
+    watermark = min(started, newest) if newest else started
+    _save_state(state, status=MirrorState.Status.READY, loaded_at=timezone.now(), watermark=watermark)
     return len(seen)
 
 
@@ -185,13 +191,16 @@ def poll(connection, record_type: str) -> int:
     if state.watermark is None:
         return load(connection, record_type)
     started = timezone.now()
-    count = 0
+    count, until = 0, None
     for page in source.changes(connection, min(state.watermark, started) - source.overlap):
         with transaction.atomic():
             for record in page:
                 store(connection, record_type, source.row(record))
                 count += 1
-    _save_state(state, watermark=started)
+        until = getattr(page, "until", None) or until
+    # The provider's own "complete up to" where it says one (its clock, not ours; never backwards, as an empty
+    # export answers with the start asked for), else when this poll began.
+    _save_state(state, watermark=max(until, state.watermark) if until else started)
     return count
 
 

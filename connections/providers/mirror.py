@@ -6,7 +6,17 @@ and polls them. Defined here, below the provider packages, so that a package nev
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+
+
+class ChangePage(list):
+    """A page of changes that also says, in the provider's own clock, up to when it holds every change
+    (Zendesk's export `end_time`): the next poll resumes from there, not from our clock, which may be ahead
+    of the provider's and would skip what changed in between. A plain list means "not said"."""
+
+    def __init__(self, records, until: datetime | None = None):
+        super().__init__(records)
+        self.until = until
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,7 @@
 """The mirror of Zendesk organizations: a full load, webhooks, and the incremental export, through the emulator."""
 
+from datetime import timedelta
+
 import pytest
 
 from connections.management.commands.setup_schedules import SCHEDULES
@@ -177,3 +179,21 @@ def test_a_mirror_refresh_that_fails_is_recorded_not_only_logged(setup, sandbox)
     [failed] = AuditEvent.objects.filter(kind="mirror.refresh_failed", connection=setup.target)
     assert failed.level == "warning" and f"organization {org.id}" in failed.message
     assert failed.target_ref == f"organization:{org.id}"
+
+
+def test_polling_resumes_from_zendesks_clock_when_ours_is_ahead(setup, sandbox, clock):
+    """Our clock ten minutes ahead of Zendesk's: a watermark taken from ours asked the export to start after
+    changes Zendesk had stamped earlier, and they were never mirrored."""
+    clock.now += timedelta(seconds=600)  # ours only: Zendesk's clock stays behind
+    org = zendesk(sandbox).create_organization({"name": "Before"})
+    mirror.load(setup.target, "organization")
+    clock.advance(120)
+    zendesk(sandbox).update_organization(org.id, {"name": "After"})
+    clock.advance(120)
+    tasks.poll_mirrors()
+    assert rows(setup).get(remote_id=str(org.id)).name == "After"
+    clock.advance(120)
+    zendesk(sandbox).update_organization(org.id, {"name": "Later"})
+    clock.advance(120)
+    tasks.poll_mirrors()
+    assert rows(setup).get(remote_id=str(org.id)).name == "Later"

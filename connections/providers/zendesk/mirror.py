@@ -1,11 +1,11 @@
 """Zendesk organizations in the mirror: what matching looks at, kept fresh by webhooks and the incremental export."""
 
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.utils.dateparse import parse_datetime
 
-from connections.providers.mirror import Source
+from connections.providers.mirror import ChangePage, Source
 from connections.providers.zendesk import client as zendesk
 
 
@@ -20,7 +20,7 @@ def organization_changes(connection, since: datetime) -> Iterator[list[dict]]:
     start = int(since.timestamp())
     while True:
         organizations, end_time, done = zendesk.organizations_changed_since(connection, start)
-        yield organizations
+        yield ChangePage(organizations, until=datetime.fromtimestamp(end_time, tz=UTC))
         if done or end_time <= start:
             return
         start = end_time
