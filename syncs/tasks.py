@@ -34,6 +34,22 @@ def run_job(job_pk: int) -> str | None:
         return engine.run(job_pk)
 
 
+def replay_jobs(job_pks: list[int], actor_pk: int | None = None) -> int:
+    """ "Replay all", a batch at a time (syncs.engine.replay_matching queues these), in each job's tenant."""
+    from django.contrib.auth import get_user_model
+
+    actor = get_user_model().objects.filter(pk=actor_pk).first() if actor_pk else None
+    with scopes_disabled():
+        by_tenant = {}
+        for pk, tenant in SyncJob.objects.filter(pk__in=job_pks).values_list("pk", "tenant"):
+            by_tenant.setdefault(tenant, []).append(pk)
+    count = 0
+    for tenant, pks in by_tenant.items():
+        with scope(tenant=tenant):
+            count += engine.replay_jobs(pks, actor)
+    return count
+
+
 def run_due(integration_pk: int) -> int:
     with scopes_disabled():
         tenant = Integration.objects.filter(pk=integration_pk).values_list("tenant", flat=True).first()
@@ -77,13 +93,17 @@ def poll_due() -> int:
     return len(due)
 
 
-def register_webhooks(connection_pk: int) -> dict:
-    """Create the provider's missing webhooks for this connection (its package's `subscriptions.register`)."""
+def register_webhooks(connection_pk: int, actor_pk: int | None = None) -> dict:
+    """Create the provider's missing webhooks for this connection (its package's `subscriptions.register`):
+    a task, since it can take several provider calls (six for FreshBooks), more than a request should wait."""
+    from django.contrib.auth import get_user_model
+
     with scopes_disabled():
         connection = Connection.objects.select_related("tenant").filter(pk=connection_pk).first()
     subscriptions = registry.part(connection.provider, "subscriptions") if connection else None
     if subscriptions is None:
         return {}
+    actor = get_user_model().objects.filter(pk=actor_pk).first() if actor_pk else None
     with scope(tenant=connection.tenant):
         try:
             state = subscriptions.register(connection)
@@ -92,6 +112,7 @@ def register_webhooks(connection_pk: int) -> dict:
                 "webhook.registration_failed",
                 tenant=connection.tenant,
                 connection=connection,
+                actor=actor,
                 level="error",
                 message=f"Could not register webhooks with {connection.provider_name}: "
                 f"{exc.message}. Use Check and repair webhooks on the connection page.",
@@ -101,7 +122,9 @@ def register_webhooks(connection_pk: int) -> dict:
             "webhook.registered",
             tenant=connection.tenant,
             connection=connection,
-            message=f"Registered webhooks with {connection.provider_name} for {connection.label}.",
+            actor=actor,
+            message=f"{actor.email if actor else 'ml-connector'} registered webhooks with "
+            f"{connection.provider_name} for {connection.label}.",
             data={"state": state},
         )
         return state

@@ -27,6 +27,7 @@ from connections.providers.configuration import sandbox_app
 from connections.providers.errors import ProviderError
 from connections.providers.forms import ConnectForm
 from connections.tenancy import get_object_for_tenant, tenant_required
+from syncs.engine.jobs import queue_task
 
 
 def connect_forms(provider: str):
@@ -288,25 +289,19 @@ def subscriptions_of(connection):
 @require_POST
 @tenant_required(manage=True)
 def register_webhooks(request, uuid):
-    """Create what is missing at the provider, resend pending verifications, and show the state."""
+    """Create what is missing at the provider and resend pending verifications, in a task (several provider
+    calls are more than a request should wait for); the page shows the state and the audit log the outcome."""
     connection = get_object_for_tenant(Connection, request.tenant, uuid=uuid)
-    module = subscriptions_of(connection)
-    if module is None:
+    if subscriptions_of(connection) is None:
         raise Http404
-    try:
-        state = module.register(connection)
-    except ProviderError as exc:
-        messages.error(request, f"{connection.provider_name} did not accept the webhook registration: {exc.message}")
-    else:
-        audit.record(
-            "webhook.registered",
-            tenant=request.tenant,
-            connection=connection,
-            actor=request.user,
-            message=f"{request.user.email} registered webhooks on {connection.label}.",
-            data={"state": state},
+    if queue_task("syncs.tasks.register_webhooks", connection.pk, request.user.pk):
+        messages.success(
+            request,
+            f"Checking and repairing the webhooks with {connection.provider_name} in the background; this page "
+            "shows their state once it is done, and the audit log says how it went.",
         )
-        messages.success(request, f"Webhooks are registered with {connection.provider_name}.")
+    else:
+        messages.error(request, "The task queue is not answering; try again in a minute.")
     return redirect("connection-detail", uuid=connection.uuid)
 
 

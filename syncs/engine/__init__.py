@@ -34,7 +34,7 @@ from syncs.engine.jobs import (
     waiting_for,
 )
 from syncs.engine.pacing import backoff, pause, paused_until, take_budget
-from syncs.engine.replay import replay, replay_matching
+from syncs.engine.replay import replay, replay_jobs, replay_matching
 from syncs.engine.run import execute, retry_later, run, run_claimed, run_due
 from syncs.engine.sweeper import sweep
 
@@ -52,6 +52,7 @@ __all__ = [
     "release_dependents",
     "rematch",
     "replay",
+    "replay_jobs",
     "replay_matching",
     "retry_later",
     "run",

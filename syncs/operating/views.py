@@ -80,7 +80,10 @@ def replay_all(request):
     form, jobs = filtered(request, open_failures(tenant_jobs(request.tenant)), data)
     if request.method == "POST":
         count = engine.replay_matching(jobs, request.user)
-        messages.success(request, f"Replaying {count} job{'s' if count != 1 else ''}.")
+        messages.success(
+            request,
+            f"Replaying {count} job{'s' if count != 1 else ''} in the background; the new jobs appear as they run.",
+        )
         return redirect(f"{reverse('failures')}?{form.query()}")
     return render(request, "syncs/replay_all.html", {"form": form, "count": jobs.count(), "query": form.query()})
 
@@ -104,9 +107,8 @@ def replay(request, uuid):
 @tenant_required(manage=True)
 def dry_run(request, uuid):
     job = _job_for_action(request, uuid)
+    # Queued like any job, not run here: the request never waits on the providers; the row polls for the result.
     dry = engine.replay(job, request.user, dry_run=True)
-    engine.run(dry.pk)
-    dry.refresh_from_db()
     if request.htmx:
         return render(request, "syncs/_dry_run.html", {"dry": dry, "job": job})
     return redirect("job-detail", uuid=dry.uuid)

@@ -372,9 +372,24 @@ def test_registering_webhooks_from_the_connection_page(sandbox, tenant_a, owner_
     connection = freshbooks_connection(sandbox, tenant_a)
     client.force_login(owner_a)
     page = client.post(f"/connections/{connection.uuid}/webhooks/", follow=True).content.decode()
-    assert "Webhooks are registered with FreshBooks" in page
+    assert "in the background" in page
     assert f"/webhooks/freshbooks/{connection.uuid}/" in page
-    assert "waiting for verification" in page
+    assert "waiting for verification" in page, "the task (run at once in tests) registered them"
+    with scopes_disabled():
+        assert AuditEvent.objects.get(kind="webhook.registered", connection=connection).actor == owner_a
+
+
+def test_the_registration_request_waits_on_no_provider_call(sandbox, tenant_a, owner_a, client, monkeypatch):
+    from connections.credentials import views
+
+    queued = []
+    monkeypatch.setattr(views, "queue_task", lambda *args: queued.append(args) or True)
+    connection = freshbooks_connection(sandbox, tenant_a)
+    client.force_login(owner_a)
+    before = len(sandbox["freshbooks"].journal.entries(kind="request"))
+    client.post(f"/connections/{connection.uuid}/webhooks/")
+    assert len(sandbox["freshbooks"].journal.entries(kind="request")) == before
+    assert queued == [("syncs.tasks.register_webhooks", connection.pk, owner_a.pk)]
 
 
 def test_registering_webhooks_needs_an_admin_and_the_tenants_own_connection(sandbox, tenant_a, client, connection_b):

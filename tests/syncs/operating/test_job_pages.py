@@ -105,12 +105,21 @@ def test_a_replay_without_javascript_leads_to_the_new_jobs_timeline(as_role, fai
     assert response.status_code == 302 and response["Location"] == f"/jobs/{new.uuid}/"
 
 
-def test_a_dry_run_shows_what_would_be_written_and_writes_nothing(as_role, failed_job, sandbox):
+def test_a_dry_run_shows_what_would_be_written_and_writes_nothing(
+    as_role, failed_job, sandbox, django_capture_on_commit_callbacks
+):
+    """Queued like any job, not run in the request (which never waits on a provider): the row polls."""
     sandbox["zendesk"].account("acme").organizations.clear()
     browser = as_role("admin")
-    response = browser.post(f"/jobs/{failed_job.uuid}/dry-run/", HTTP_HX_REQUEST="true")
-    page = text(response)
+    calls_before = len(sandbox["zendesk"].journal.entries(kind="request"))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = browser.post(f"/jobs/{failed_job.uuid}/dry-run/", HTTP_HX_REQUEST="true")
+        page = text(response)
+        assert len(sandbox["zendesk"].journal.entries(kind="request")) == calls_before, "no call in the request"
     assert page.startswith(f'<tr id="dry-run-{failed_job.uuid}"')
+    assert "waiting" in page and 'hx-trigger="every 2s"' in page
+    dry = SyncJob.objects.get(replay_of=failed_job, dry_run=True)
+    page = text(browser.get(f"/jobs/{dry.uuid}/", HTTP_HX_REQUEST="true"))
     assert "would create organization" in page and "Taken Name" in page
     assert "hx-trigger" not in page, "settled: no more polling"
     assert sandbox["zendesk"].account("acme").organizations == {}
@@ -135,7 +144,7 @@ def test_replay_all_says_how_many_before_it_replays(as_role, failed_job):
     response = browser.post(
         "/failures/replay/", {"integration": str(failed_job.integration.uuid), "error": "Invalid"}, follow=True
     )
-    assert "Replaying 1 job." in text(response)
+    assert "Replaying 1 job in the background" in text(response)
     assert SyncJob.objects.filter(replay_of=failed_job, dry_run=False).count() == 1
 
 
@@ -165,3 +174,23 @@ def test_another_tenants_jobs_are_not_found(as_role, failed_job):
     assert str(failed_job.uuid) not in text(browser.get("/jobs/"))
     assert "This replays" not in text(browser.get("/failures/replay/"))
     assert not SyncJob.objects.filter(replay_of=failed_job).exists()
+
+
+def test_replay_all_hands_the_replays_to_tasks_and_a_retry_replays_nothing_twice(as_role, failed_job, monkeypatch):
+    """The request only counts and queues (batches of at most 500): a client retrying after a slow answer
+    must not get a second replay of what is already waiting."""
+    import sys
+
+    replaying = sys.modules["syncs.engine.replay"]  # the module, which the package's `replay` function shadows
+    queued = []
+    monkeypatch.setattr(replaying, "queue_task", lambda *args: queued.append(args) or True)
+    browser = as_role("admin")
+    browser.post("/failures/replay/", {"integration": str(failed_job.integration.uuid)})
+    assert not SyncJob.objects.filter(replay_of=failed_job).exists(), "nothing replayed in the request"
+    [(name, pks, actor)] = queued
+    assert name == "syncs.tasks.replay_jobs" and pks == [failed_job.pk]
+    from syncs import tasks
+
+    assert tasks.replay_jobs(pks, actor) == 1
+    assert tasks.replay_jobs(pks, actor) == 0, "its replay is still waiting: not made again"
+    assert SyncJob.objects.filter(replay_of=failed_job).count() == 1
