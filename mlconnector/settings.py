@@ -197,6 +197,8 @@ SOCIAL_AUTH_STRATEGY = "connections.credentials.oauth.ConnectStrategy"
 # Every outbound call: seconds to connect and to wait for an answer.
 PROVIDER_CONNECT_TIMEOUT = env.float("PROVIDER_CONNECT_TIMEOUT", default=5.0)
 PROVIDER_READ_TIMEOUT = env.float("PROVIDER_READ_TIMEOUT", default=30.0)
+# All provider calls a page makes while a person waits (disconnect, Test), together: well under gunicorn's 30 s.
+PROVIDER_PAGE_BUDGET_SECONDS = env.float("PROVIDER_PAGE_BUDGET_SECONDS", default=10.0)
 # Webhooks in: largest body accepted, tolerated clock skew of signed timestamps, and how many rejected
 # deliveries one address may send per minute before it is refused outright.
 WEBHOOK_MAX_BODY_BYTES = env.int("WEBHOOK_MAX_BODY_BYTES", default=1024 * 1024)

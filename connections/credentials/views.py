@@ -22,6 +22,7 @@ from connections.accounts.signup import verified_email_required
 from connections.credentials import client_credentials
 from connections.credentials.oauth import INTENT_KEY, save_intent
 from connections.models import Connection
+from connections.providers import http
 from connections.providers.base import AuthKind
 from connections.providers.configuration import sandbox_app
 from connections.providers.errors import ProviderError
@@ -257,7 +258,8 @@ def ping(connection) -> tuple[bool, str]:
     """Call the provider's cheapest real endpoint, store the outcome, and say it in words."""
     client = registry.part(connection.provider, "client")
     try:
-        ok, message = client.ping(connection)
+        with http.within(settings.PROVIDER_PAGE_BUDGET_SECONDS):  # a person is waiting for the answer
+            ok, message = client.ping(connection)
     except ProviderError as exc:
         ok, message = False, f"{connection.provider_name} could not be reached as this connection: {exc.message}"
     connection.last_ping_at = timezone.now()
@@ -352,7 +354,8 @@ def disconnect(connection, actor) -> list[str]:
 @tenant_required(manage=True)
 def disconnect_view(request, uuid):
     connection = get_object_for_tenant(Connection, request.tenant, uuid=uuid)
-    problems = disconnect(connection, request.user)
+    with http.within(settings.PROVIDER_PAGE_BUDGET_SECONDS):  # what does not fit is said, and the secrets go anyway
+        problems = disconnect(connection, request.user)
     messages.success(request, f"{connection.label} is disconnected. Its history stays in the audit log.")
     for problem in problems:
         messages.warning(request, problem)

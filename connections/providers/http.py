@@ -11,6 +11,8 @@ plain text, HTML error pages) are handled here or in the provider's client hooks
 import base64
 import json
 import time
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -82,6 +84,35 @@ def auth_headers(connection, access_token: str | None) -> dict:
     raise AuthExpired("This connection has no credentials; connect it again.", provider=connection.provider)
 
 
+# Provider calls made while a person waits (a disconnect, a Test button) share one budget, well under the web
+# worker's timeout: each call's timeouts shrink to what is left of it, and none starts once it is spent.
+_deadline: ContextVar[float | None] = ContextVar("provider_deadline", default=None)
+
+
+@contextmanager
+def within(seconds: float):
+    """Every provider call inside this block, together, takes at most `seconds`."""
+    token = _deadline.set(time.monotonic() + seconds)
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
+
+
+def timeouts(connection, method: str, path: str) -> tuple[float, float]:
+    """(connect, read) seconds for the next call: the settings, or what is left of the block's budget."""
+    connect, read = settings.PROVIDER_CONNECT_TIMEOUT, settings.PROVIDER_READ_TIMEOUT
+    end = _deadline.get()
+    if end is None:
+        return connect, read
+    left = end - time.monotonic()
+    if left <= 0.05:
+        raise Retryable(
+            f"{method} {path} was not sent: the time allowed for this page ran out.", provider=connection.provider
+        )
+    return min(connect, left), min(read, left)
+
+
 def call(
     connection,
     method: str,
@@ -100,6 +131,7 @@ def call(
     access_token = tokens.access_token_for(connection)
     for attempt in (1, 2):
         request_headers = {"Accept": "application/json", **(headers or {}), **auth_headers(connection, access_token)}
+        limits = timeouts(connection, method, path)
         started = time.monotonic()
         response, error = None, None
         try:
@@ -110,7 +142,7 @@ def call(
                 json=json_body,
                 data=data,
                 headers=request_headers,
-                timeout=(settings.PROVIDER_CONNECT_TIMEOUT, settings.PROVIDER_READ_TIMEOUT),
+                timeout=limits,
                 allow_redirects=False,
             )
             result = interpret(connection, response, started)

@@ -281,3 +281,25 @@ def test_switching_workspace_during_consent_connects_nothing(sandbox, client, ow
     assert "You switched workspace while connecting" in page
     with scopes_disabled():
         assert not Connection.objects.exists()
+
+
+def test_a_disconnect_waits_on_the_provider_no_longer_than_the_page_budget(sandbox, client_a, tenant_a, settings):
+    """Each call's timeouts shrink to what is left of one budget for the page, well under the web worker's."""
+    from connections.providers import session as sessions
+
+    settings.PROVIDER_PAGE_BUDGET_SECONDS = 4
+    client_a.get(local(consent(start(client_a, "zendesk", subdomain="acme"))))
+    with scope(tenant=tenant_a):
+        connection = Connection.objects.get(provider="zendesk")
+    asked, real = [], sessions.session().request
+
+    def recording(*args, timeout=None, **kwargs):
+        asked.append(timeout)
+        return real(*args, timeout=timeout, **kwargs)
+
+    sessions.session().request = recording
+    try:
+        client_a.post(f"/connections/{connection.uuid}/disconnect/")
+    finally:
+        del sessions.session().request
+    assert asked and all(read <= 4 for _, read in asked), asked

@@ -1,5 +1,8 @@
 """The one outbound call path: URLs from host rules, timeouts, typed errors, audit events."""
 
+import time
+from types import SimpleNamespace
+
 import pytest
 import requests
 import responses
@@ -209,3 +212,26 @@ def test_a_connection_without_credentials_is_auth_expired(zd):
     zd.access_token = None
     with pytest.raises(AuthExpired):
         http.call(zd, "GET", "/api/v2/users/me.json")
+
+
+@responses.activate
+def test_calls_within_a_budget_share_it_and_none_starts_once_it_is_spent(fb, monkeypatch):
+    now = [1000.0]
+    monkeypatch.setattr(http, "time", SimpleNamespace(monotonic=lambda: now[0], time=time.time))
+    seen = []
+    original = requests.Session.request
+
+    def spy(self, *args, **kwargs):
+        seen.append(kwargs["timeout"])
+        now[0] += 7  # this call took seven seconds
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(requests.Session, "request", spy)
+    responses.get(f"{FB}/auth/api/v1/users/me", json={"response": {}})
+    with http.within(10):
+        http.call(fb, "GET", "/auth/api/v1/users/me")
+        http.call(fb, "GET", "/auth/api/v1/users/me")
+        with pytest.raises(Retryable, match="ran out"):
+            http.call(fb, "GET", "/auth/api/v1/users/me")
+    assert seen == [(5.0, 10.0), (3.0, 3.0)]
+    assert len(responses.calls) == 2
