@@ -8,13 +8,15 @@ import pytest
 from django.db import connection as db
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from django_scopes import scope, scopes_disabled
 
 from audit.models import AuditEvent
 from connections.providers import http
 from syncs import engine
 from syncs.engine import claims
-from syncs.models import RecordLink, SyncJob, WriteLedger
+from syncs.models import InboundEvent, RecordLink, SyncJob, WriteLedger
 from tests.helpers.sandboxes import event_for, new_client, organizations
+from tests.syncs.engine.test_write_plan import InBulk, installed
 
 
 def slow_calls(monkeypatch, clock, seconds, during=None, only=None, times=None):
@@ -123,3 +125,72 @@ def test_an_outcome_that_finds_the_job_no_longer_ours_is_not_recorded(setup, san
         engine.retry_later(claimed, ctx, 5, "a short wait")
     assert not AuditEvent.objects.filter(job=job, kind="job.retry_scheduled").exists()
 
+
+class SlowToPrepare(InBulk):
+    """A bulk target whose source is slow: each record takes 25 s to read, and `meanwhile(flow)` runs then."""
+
+    def __init__(self, clock, meanwhile):
+        super().__init__()
+        self.clock, self.meanwhile, self.reads, self.taken = clock, meanwhile, 0, {}
+
+    def fetch(self, ctx, ref):
+        self.reads += 1
+        self.clock.advance(25)
+        self.meanwhile(self)
+        return super().fetch(ctx, ref)
+
+    def write_many(self, ctx, writes):
+        return [f"{mapped.part}-{mapped.payload.get('amount', 'a')}" for mapped, _ in writes]
+
+
+def batch_of(monkeypatch, flow, count):
+    with scopes_disabled():
+        integration = installed(monkeypatch, flow)
+        for n in range(1, count + 1):
+            event = InboundEvent.objects.create(
+                tenant=integration.tenant,
+                connection=integration.source,
+                provider="freshbooks",
+                event_name="invoice.update",
+                object_type="invoice",
+                object_id=str(n),
+                dedupe_key=f"k{n}",
+            )
+            engine.jobs_for_event(event, wake=False)
+    return integration
+
+
+def test_every_job_of_a_batch_keeps_its_lease_while_the_batch_is_prepared(db, monkeypatch, clock, settings):
+    settings.SYNC_LEASE_SECONDS = 60
+
+    def rival(flow):  # another worker tries every job of the batch still running
+        for pk in SyncJob.objects.filter(status="running").values_list("pk", flat=True):
+            flow.taken[pk] = flow.taken.get(pk) or engine.claim(pk)
+
+    flow = SlowToPrepare(clock, rival)
+    integration = batch_of(monkeypatch, flow, 6)  # 150 s of reading: more than twice the lease
+    with scope(tenant=integration.tenant):
+        assert engine.run_batch(integration.pk) == 6
+        assert len(flow.taken) >= 5 and set(flow.taken.values()) == {None}, "none was claimable while it waited"
+        assert set(SyncJob.objects.values_list("status", "attempts")) == {("succeeded", 1)}
+
+
+def test_a_job_of_a_batch_taken_over_leaves_the_batch_and_the_others_go_on(db, monkeypatch, clock, settings):
+    settings.SYNC_LEASE_SECONDS = 60
+
+    def stall(flow):  # reading the third record stalls the worker past the lease; another worker takes job 5
+        if flow.reads == 3:
+            flow.clock.advance(61)
+            flow.taken[5] = engine.claim(SyncJob.objects.get(source_id="5").pk)
+
+    flow = SlowToPrepare(clock, stall)
+    integration = batch_of(monkeypatch, flow, 6)
+    with scope(tenant=integration.tenant):
+        assert engine.run_batch(integration.pk) == 6
+        assert flow.taken[5] is not None
+        statuses = dict(SyncJob.objects.values_list("source_id", "status"))
+        assert statuses == {**{str(n): "succeeded" for n in (1, 2, 3, 4, 6)}, "5": "running"}
+        job = SyncJob.objects.get(source_id="5")
+        assert job.lease_owner == flow.taken[5].lease_owner, "left to its new owner"
+        assert not AuditEvent.objects.filter(job=job).exists(), "nothing on its timeline"
+        assert AuditEvent.objects.filter(kind="job.lease_lost", data__job=str(job.uuid)).count() == 1
