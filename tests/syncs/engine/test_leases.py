@@ -95,6 +95,18 @@ def test_a_long_running_job_keeps_its_lease_through_renewals(setup, sandbox, clo
     assert job.attempts == 1 and not AuditEvent.objects.filter(kind="job.lease_lost").exists()
 
 
+def test_a_killed_workers_job_is_taken_over_after_the_short_lease(setup, sandbox, clock):
+    job = job_for_new_client(setup, sandbox)
+    assert engine.claim(job.pk, owner="dead-worker") is not None  # the process dies here and renews nothing
+    clock.advance(59)
+    assert engine.sweep()["reclaimed"] == 0
+    clock.advance(2)
+    assert engine.sweep()["reclaimed"] == 1, "a minute, not five"
+    job.refresh_from_db()
+    assert job.status == "succeeded" and job.attempts == 2
+    assert len(organizations(sandbox)) == 1
+
+
 def renewals(queries) -> list[str]:
     """The UPDATEs that set a job's lease expiry and nothing else."""
     sets = [q["sql"].split(" WHERE ")[0] for q in queries]
