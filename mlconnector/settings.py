@@ -204,9 +204,11 @@ PROVIDER_PAGE_BUDGET_SECONDS = env.float("PROVIDER_PAGE_BUDGET_SECONDS", default
 WEBHOOK_MAX_BODY_BYTES = env.int("WEBHOOK_MAX_BODY_BYTES", default=1024 * 1024)
 WEBHOOK_MAX_SKEW_SECONDS = env.int("WEBHOOK_MAX_SKEW_SECONDS", default=300)
 WEBHOOK_REJECTIONS_PER_MINUTE = env.int("WEBHOOK_REJECTIONS_PER_MINUTE", default=30)
-# Sync engine: how long a worker holds a job before another may take it over, how many attempts a job
-# gets (about a day of backoff), and what share of a provider's published rate limit we allow ourselves.
-SYNC_LEASE_SECONDS = env.int("SYNC_LEASE_SECONDS", default=300)
+# Sync engine: how long a worker holds a job before another may take it over (renewed every third of it
+# while the job runs, so a killed worker's job is taken over one lease later; two thirds of it must outlast
+# one provider call, connect plus read timeout), how many attempts a job gets (about a day of backoff), and
+# what share of a provider's published rate limit we allow ourselves.
+SYNC_LEASE_SECONDS = env.int("SYNC_LEASE_SECONDS", default=60)
 SYNC_MAX_ATTEMPTS = env.int("SYNC_MAX_ATTEMPTS", default=12)
 SYNC_RATE_BUDGET_FRACTION = env.float("SYNC_RATE_BUDGET_FRACTION", default=0.8)
 # Refresh an access token this long before it expires.

@@ -29,3 +29,10 @@ def test_sqlite_is_set_up_for_a_web_process_and_a_worker_writing_at_once():
         assert db["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
         assert "journal_mode=WAL" in db["OPTIONS"]["init_command"]
         assert db["OPTIONS"]["timeout"] >= 5
+
+
+def test_a_jobs_lease_is_short_and_two_thirds_of_it_outlast_one_provider_call():
+    """Renewed every third of it, a lease is surely held for two thirds after each heartbeat: one call's time."""
+    lease = settings.SYNC_LEASE_SECONDS
+    assert lease <= 60, "a killed worker's job is taken over within about a minute"
+    assert lease * 2 / 3 > settings.PROVIDER_CONNECT_TIMEOUT + settings.PROVIDER_READ_TIMEOUT

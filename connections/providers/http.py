@@ -5,10 +5,13 @@ token that is about to expire), send with connect and read timeouts, remember th
 the answer into data or a typed error (`connections.providers.errors`), and record an audit event with the
 bodies redacted. A 401 triggers one refresh and one retry. Provider quirks (errors inside HTTP 200, a 429 in
 plain text, HTML error pages) are handled here or in the provider's client hooks (`error_in_body`,
-`api_token_headers`).
+`api_token_headers`). Whoever keeps something alive while its calls go on (the sync engine's job lease, a
+writer's lock) registers a `heartbeat`, run before each request and after each answer.
 """
 
 import base64
+import contextlib
+import contextvars
 import json
 import time
 from contextlib import contextmanager
@@ -37,6 +40,24 @@ from connections.providers.errors import (
 from connections.providers.session import retry_after, session
 
 BODY_LIMIT = 4000  # characters of each body kept in the audit event
+
+_heartbeats = contextvars.ContextVar("provider_call_heartbeats", default=())
+
+
+@contextlib.contextmanager
+def heartbeat(beat):
+    """Inside this block `beat()` runs before every request and after every answer, before it is recorded: it
+    renews what must outlive the calls, and may raise to stop the work (a job taken over by another worker)."""
+    token = _heartbeats.set((*_heartbeats.get(), beat))
+    try:
+        yield
+    finally:
+        _heartbeats.reset(token)
+
+
+def beat() -> None:
+    for each in _heartbeats.get():
+        each()
 
 
 @dataclass
@@ -131,6 +152,7 @@ def call(
     access_token = tokens.access_token_for(connection)
     for attempt in (1, 2):
         request_headers = {"Accept": "application/json", **(headers or {}), **auth_headers(connection, access_token)}
+        beat()
         limits = timeouts(connection, method, path)
         started = time.monotonic()
         response, error = None, None
@@ -152,6 +174,7 @@ def call(
             error = Retryable(f"{method} {path} could not connect: {type(exc).__name__}.", provider=connection.provider)
         except ProviderError as exc:
             error = exc
+        beat()
         record_call(
             connection,
             method,

@@ -2,8 +2,9 @@
 
 The database is the source of truth and the queue only a wake-up call:
 - `jobs_for_event()` turns a stored InboundEvent into one SyncJob per listening integration;
-- `run()` claims a job with a conditional UPDATE (a lease with an expiry; never while another job of the same
-  source record holds one), runs the flow's steps, and settles the job; every step is an AuditEvent;
+- `run()` claims a job with a conditional UPDATE (a short lease of its own, renewed while the job runs; never
+  while another job of the same source record holds one), runs the flow's steps, and settles the job; every
+  step is an AuditEvent, and a run whose job was taken over (`LeaseLost`) stops before recording more;
 - `sweep()` (scheduled) enqueues jobs that are due, reclaims jobs whose lease expired (a killed worker),
   processes events whose enqueue was lost, and resumes parked jobs once their connection works again.
 
@@ -21,7 +22,7 @@ written together, one call per kind of part), `pacing` (backoff, pauses, the rat
 """
 
 from syncs.engine.batch import run_batch
-from syncs.engine.claims import claim, settle
+from syncs.engine.claims import LeaseLost, claim, settle
 from syncs.engine.context import Context
 from syncs.engine.jobs import (
     enqueue,
@@ -40,6 +41,7 @@ from syncs.engine.sweeper import sweep
 
 __all__ = [
     "Context",
+    "LeaseLost",
     "backoff",
     "claim",
     "enqueue",

@@ -7,18 +7,33 @@ changed part by part (every job's Account, then every job's Opportunity), one `f
 of part. Each record's own answer settles its own job, on its own timeline, so one bad record fails alone and
 a refused call retries only the jobs it carried. A part shared by several jobs of the batch (two invoices of
 one new client) is written once.
+
+The batch's jobs are claimed under one lease: each heartbeat, whichever job it is made for, renews them all
+in one UPDATE, so the last jobs of a batch are not taken over while the first are prepared. A job taken over
+all the same (a stalled worker) leaves the batch, noted once, and the others go on.
 """
 
+import contextlib
 from dataclasses import dataclass, field
 
 from django.utils import timezone
 
-import audit
 from connections.models import Integration
+from connections.providers import http
 from connections.providers.errors import ProviderError
-from syncs.engine.claims import claim
+from syncs.engine.claims import Lease, LeaseLost, claim, running
 from syncs.engine.context import Context
-from syncs.engine.run import Write, finish, land_part, plan_part, preflight, prepare, run_due, settle_failure
+from syncs.engine.run import (
+    Write,
+    finish,
+    land_part,
+    lease_lost,
+    plan_part,
+    preflight,
+    prepare,
+    run_due,
+    settle_failure,
+)
 from syncs.flows.base import Plan
 from syncs.models import SyncJob
 
@@ -46,7 +61,9 @@ def run_batch(integration_pk: int, limit: int = 1000) -> int:
         due = SyncJob.objects.filter(
             integration_id=integration_pk, status=SyncJob.Status.PENDING, next_attempt_at__lte=timezone.now()
         ).order_by("next_attempt_at", "pk")
-        jobs = [job for pk in list(due.values_list("pk", flat=True)[:size]) if (job := claim(pk)) is not None]
+        lease = Lease.new()
+        pks = list(due.values_list("pk", flat=True)[:size])
+        jobs = [job for pk in pks if (job := claim(pk, lease=lease)) is not None]
         if not jobs:
             break
         ran += len(jobs)
@@ -54,17 +71,29 @@ def run_batch(integration_pk: int, limit: int = 1000) -> int:
     return ran
 
 
+@contextlib.contextmanager
+def step_of(job: SyncJob, item: "Item | None" = None):
+    """A step of one job of the batch, run as `run` runs a job; a job taken over meanwhile leaves the batch."""
+    try:
+        with running(job):
+            yield
+    except LeaseLost:
+        lease_lost(job)
+        if item is not None:
+            item.alive = False
+
+
 def write_together(integration, flow, jobs: list[SyncJob]) -> None:
     items = []
     for job in jobs:
         ctx = Context(job, integration)
-        with audit.for_job(job):
+        with step_of(job):
             if preflight(job, ctx):
                 continue
             try:
                 prepared = prepare(job, ctx, flow)
             except Exception as exc:
-                settle_failure(job, ctx, exc)
+                settle_failure(job, ctx, exc)  # a lost lease is raised again, and ends this job's part here
                 continue
             if prepared is not None:
                 items.append(Item(job, ctx, *prepared))
@@ -72,7 +101,8 @@ def write_together(integration, flow, jobs: list[SyncJob]) -> None:
         write_parts(flow, [item for item in items if item.alive], name)
     for item in items:
         if item.alive:
-            finish(item.job, item.plan, item.outcomes)
+            with step_of(item.job, item):
+                finish(item.job, item.plan, item.outcomes)
 
 
 def part_order(items: list[Item]) -> list[str]:
@@ -90,12 +120,12 @@ def write_parts(flow, items: list[Item], name: str) -> None:
         part = next((p for p in item.plan.parts if p.part == name), None)
         if part is None:
             continue
-        with audit.for_job(item.job):
+        with step_of(item.job, item):
             try:
                 step = plan_part(item.job, item.ctx, flow, item.record, item.ref, part)
             except Exception as exc:
-                settle_failure(item.job, item.ctx, exc)
                 item.alive = False
+                settle_failure(item.job, item.ctx, exc)
                 continue
             if isinstance(step, dict):
                 item.outcomes.append(step)
@@ -109,12 +139,13 @@ def write_parts(flow, items: list[Item], name: str) -> None:
     first = [sharing[0] for sharing in steps.values()]
     ctx = first[0][0].ctx
     try:
-        answers = flow.write_many(ctx, [(step.part, step.target_id) for _, step in first])
+        with http.heartbeat(ctx.job.lease.keep):  # one call for many jobs: it renews them all, stops none
+            answers = flow.write_many(ctx, [(step.part, step.target_id) for _, step in first])
     except Exception as exc:  # the whole call was refused: every job it carried settles the same way
         answers = [exc] * len(first)
     for sharing, answer in zip(steps.values(), answers, strict=True):
         for item, step in sharing:
-            with audit.for_job(item.job):
+            with step_of(item.job, item):
                 if isinstance(answer, BaseException):
                     if isinstance(answer, ProviderError) and not answer.retryable:
                         item.ctx.unwritten(step.source.type, step.source.id, step.part.part)

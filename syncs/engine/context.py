@@ -2,7 +2,8 @@
 
 The link helpers (`RecordLink`: who is who) and the ledger helpers (`WriteLedger`: what was written, part by
 part) are offered on the context so that a provider's writer, given this context by a flow, keeps its
-bookkeeping without knowing the sync models.
+bookkeeping without knowing the sync models. Each of them first holds the job's lease (`claims.hold`): a run
+whose job was taken over stops there, before it writes a timeline entry, a link or a ledger row.
 """
 
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from django.utils import timezone
 
 import audit
 from connections.models import Connection, Integration
+from syncs.engine.claims import hold
 from syncs.engine.jobs import release_dependents
 from syncs.models import RecordLink, SyncJob, WriteLedger
 
@@ -40,6 +42,7 @@ class Context:
 
     def record(self, kind: str, message: str, level: str = "info", data: dict | None = None, target_ref=None):
         job = self.job
+        hold(job)
         audit.record(
             kind,
             tenant=self.integration.tenant,
@@ -61,6 +64,7 @@ class Context:
         ).first()
 
     def save_link(self, source_type: str, source_id, target_type: str, target_id, method: str = "created") -> None:
+        hold(self.job)
         RecordLink.objects.update_or_create(
             integration=self.integration,
             source_type=source_type,
@@ -120,11 +124,13 @@ class Context:
 
     def unwritten(self, source_type: str, source_id, part: str) -> None:
         """The provider refused before writing anything: the next attempt starts afresh."""
+        hold(self.job)
         WriteLedger.objects.filter(
             integration=self.integration, source_type=source_type, source_id=str(source_id), part=part
         ).delete()
 
     def _ledger(self, source_type, source_id, part, target_type, target_id, fingerprint, state, attempted=None):
+        hold(self.job)
         WriteLedger.objects.update_or_create(
             integration=self.integration,
             source_type=source_type,

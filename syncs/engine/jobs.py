@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from connections.models import Integration
+from syncs.engine.claims import hold
 from syncs.models import InboundEvent, SyncJob
 
 logger = logging.getLogger(__name__)
@@ -116,6 +117,7 @@ def wait_for(ctx, source_type: str, source_id, reason: str) -> None:
     The other record's own job is what a person's decision releases, so one is made, waiting, unless the record
     has an active job already; its link then releases this one (`release_dependents`).
     """
+    hold(ctx.job)
     SyncJob.objects.filter(pk=ctx.job.pk).update(result={"waiting_for": f"{source_type}:{source_id}"})
     active = SyncJob.objects.filter(
         integration=ctx.integration, source_type=source_type, source_id=str(source_id), status__in=ACTIVE

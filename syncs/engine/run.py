@@ -6,7 +6,9 @@ nothing written), find the target (link, else the flow's matching), write (or, i
 be written), record it in the ledger, link. Failures are typed
 (`connections.providers.errors`): `RateLimited` pauses the connection, `Retryable` backs off, `AuthExpired`
 parks the job until the connection is reconnected, `Permanent` fails at once with the provider's message,
-`NeedsReview` waits for a person.
+`NeedsReview` waits for a person. A run whose job was taken over by another worker (`LeaseLost`: its lease
+expired and another claimed it) stops where it notices, records nothing more and leaves the job to its new
+owner; the loss is logged and audited beside the job, not on its timeline.
 """
 
 import logging
@@ -20,7 +22,7 @@ from django.utils import timezone
 import audit
 from connections.models import Connection
 from connections.providers.errors import AuthExpired, Permanent, ProviderError, RateLimited, Retryable
-from syncs.engine.claims import claim, settle
+from syncs.engine.claims import LeaseLost, claim, running, settle
 from syncs.engine.context import Context
 from syncs.engine.pacing import backoff, pause, paused_until, take_budget
 from syncs.flows.base import Mapped, NeedsReview, Plan, Skip, SourceRef
@@ -29,8 +31,10 @@ from syncs.models import SyncJob
 logger = logging.getLogger(__name__)
 
 
-def retry_later(job: SyncJob, ctx: Context, seconds: float, reason: str, *, count_attempt: bool = True) -> str:
-    fields = {"next_attempt_at": timezone.now() + timedelta(seconds=seconds)}
+def retry_later(
+    job: SyncJob, ctx: Context, seconds: float, reason: str, *, count_attempt: bool = True, **fields
+) -> str:
+    fields["next_attempt_at"] = timezone.now() + timedelta(seconds=seconds)
     if not count_attempt:
         fields["attempts"] = job.attempts - 1
     settle(job, SyncJob.Status.PENDING, **fields)
@@ -49,8 +53,26 @@ def run(job_pk: int) -> str | None:
     if job is None:
         return None
     # Every audit event recorded meanwhile (the flow's API calls too) lands on this job's timeline.
-    with audit.for_job(job):
-        return run_claimed(job)
+    try:
+        with running(job):
+            return run_claimed(job)
+    except LeaseLost:
+        lease_lost(job)
+        return None
+
+
+def lease_lost(job: SyncJob) -> None:
+    """Said in the log and the audit log, not on the job's timeline, which is its new owner's now."""
+    logger.warning("job %s was taken over by another worker after its lease expired; stopped here", job.uuid)
+    audit.record(
+        "job.lease_lost",
+        tenant=job.tenant,
+        integration=job.integration,
+        level="warning",
+        message="A worker lost this job's lease to another worker mid-run and stopped without recording its outcome.",
+        source_ref=f"{job.source_type}:{job.source_id}",
+        data={"job": str(job.uuid)},
+    )
 
 
 def run_claimed(job: SyncJob) -> str:
@@ -61,6 +83,8 @@ def run_claimed(job: SyncJob) -> str:
         return blocked
     try:
         return execute(job, ctx, integration.flow)
+    except LeaseLost:
+        raise
     except Exception as exc:
         return settle_failure(job, ctx, exc)
 
@@ -104,6 +128,8 @@ def settle_failure(job: SyncJob, ctx: Context, exc: Exception) -> str:
     integration = ctx.integration
     try:
         raise exc
+    except LeaseLost:
+        raise
     except NeedsReview as exc:
         settle(job, SyncJob.Status.WAITING_REVIEW, last_error_type="NeedsReview", last_error_message=str(exc))
         ctx.record("job.waiting_review", str(exc), "warning")
@@ -293,9 +319,9 @@ def summed(outcomes: list[dict]) -> dict:
 def fail_or_retry(job: SyncJob, ctx: Context, exc: ProviderError, wait: float) -> str:
     if job.attempts >= settings.SYNC_MAX_ATTEMPTS:
         return fail(job, ctx, exc, note=f" (gave up after {job.attempts} attempts)")
-    job.last_error_type, job.last_error_message = exc.kind, exc.message
-    SyncJob.objects.filter(pk=job.pk).update(last_error_type=exc.kind, last_error_message=exc.message)
-    return retry_later(job, ctx, wait, f"{exc.kind}: {exc.message}")
+    return retry_later(
+        job, ctx, wait, f"{exc.kind}: {exc.message}", last_error_type=exc.kind, last_error_message=exc.message
+    )
 
 
 def fail(job: SyncJob, ctx: Context, exc: Exception, note: str = "") -> str:

@@ -1,7 +1,9 @@
 """The sweeper: nothing stays stuck because a queue message was lost or a worker died.
 
 Scheduled every minute (and every few seconds by `manage.py run_sweeper`): jobs that are due, jobs whose lease
-expired (a killed worker), events whose enqueue was lost, and parked jobs whose connection works again.
+expired (a killed worker), events whose enqueue was lost, and parked jobs whose connection works again. A
+running job renews its short lease (`SYNC_LEASE_SECONDS`) while it runs, so an expired one is a dead worker's:
+it is handed on one lease and one sweep after the worker last renewed it, the longest orphaned first.
 """
 
 from datetime import timedelta
@@ -32,9 +34,9 @@ def sweep(limit: int = 500) -> dict:
             status=SyncJob.Status.PENDING, next_attempt_at=now
         )
         expired = list(
-            SyncJob.objects.filter(status=SyncJob.Status.RUNNING, lease_expires_at__lte=now).values_list(
-                "pk", flat=True
-            )[:limit]
+            SyncJob.objects.filter(status=SyncJob.Status.RUNNING, lease_expires_at__lte=now)
+            .order_by("lease_expires_at")
+            .values_list("pk", flat=True)[:limit]
         )
         counts["reclaimed"] = len(expired)
         # A job that never started has its own wake-up message on its way: give it a grace period. A job put

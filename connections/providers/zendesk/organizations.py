@@ -12,7 +12,8 @@ A flow decides what to say; this writer knows how Zendesk takes it, so every flo
 - an internal note goes on a ticket once per source record and version: it ends with a marker, and a ledger
   ledger row is written as pending before the call and completed after it, so only an uncertain earlier
   attempt reads the ticket's comments to look for the marker;
-- one job at a time writes to one organization (`OrganizationLock`, a short cache lock).
+- one job at a time writes to one organization (`OrganizationLock`, a short cache lock kept alive by the
+  write's calls).
 
 Its bookkeeping goes through the context a flow passes in (`ctx.link` for who is who, `ctx.written` and
 `ctx.wrote` for the ledger of what was written, `ctx.record`), so this package needs nothing of `syncs`.
@@ -20,16 +21,19 @@ Its bookkeeping goes through the context a flow passes in (`ctx.link` for who is
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import re
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
+from time import monotonic
 
 from django.conf import settings
 from django.core.cache import cache
 
+from connections.providers import http
 from connections.providers.errors import Invalid, RateLimited, Retryable
 from connections.providers.zendesk import client as zendesk
 
@@ -90,19 +94,34 @@ class RenameCollision:
 
 
 class OrganizationLock:
-    """One job at a time writes to an organization (its managed sections and its tickets' notes)."""
+    """One job at a time writes to an organization (its managed sections and its tickets' notes).
+
+    It lasts a job's lease (`SYNC_LEASE_SECONDS`), so a worker killed while holding it frees the organization
+    when its job is taken over; a longer write (notes on many tickets) renews it at its calls' heartbeats.
+    """
 
     def __init__(self, ctx, org_id):
         self.key = f"zendesk-organization-lock:{ctx.integration.pk}:{org_id}"
         self.token = uuid.uuid4().hex
         self.org_id = org_id
+        self.kept_at = 0.0
+        self.beating = contextlib.ExitStack()
 
     def __enter__(self):
         if not cache.add(self.key, self.token, timeout=settings.SYNC_LEASE_SECONDS):
             raise Retryable(f"Another job is writing to organization {self.org_id}; trying again shortly.")
+        self.kept_at = monotonic()
+        self.beating.enter_context(http.heartbeat(self.keep))
         return self
 
+    def keep(self) -> None:
+        """Renewed once a third of its time has passed, while it is still ours."""
+        if monotonic() - self.kept_at >= settings.SYNC_LEASE_SECONDS / 3 and cache.get(self.key) == self.token:
+            cache.touch(self.key, timeout=settings.SYNC_LEASE_SECONDS)
+            self.kept_at = monotonic()
+
     def __exit__(self, *exc):
+        self.beating.close()
         if cache.get(self.key) == self.token:
             cache.delete(self.key)
 
