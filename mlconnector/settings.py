@@ -209,6 +209,8 @@ WEBHOOK_REJECTIONS_PER_MINUTE = env.int("WEBHOOK_REJECTIONS_PER_MINUTE", default
 # one provider call, connect plus read timeout), how many attempts a job gets (about a day of backoff), and
 # what share of a provider's published rate limit we allow ourselves.
 SYNC_LEASE_SECONDS = env.int("SYNC_LEASE_SECONDS", default=60)
+# A task that drains jobs stops after this long and queues its continuation: django-q2 kills a task at 120 s.
+SYNC_TASK_BUDGET_SECONDS = env.int("SYNC_TASK_BUDGET_SECONDS", default=60)
 SYNC_MAX_ATTEMPTS = env.int("SYNC_MAX_ATTEMPTS", default=12)
 SYNC_RATE_BUDGET_FRACTION = env.float("SYNC_RATE_BUDGET_FRACTION", default=0.8)
 # Refresh an access token this long before it expires.

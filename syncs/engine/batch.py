@@ -24,7 +24,9 @@ from connections.providers.errors import ProviderError
 from syncs.engine.claims import Lease, LeaseLost, claim, running
 from syncs.engine.context import Context
 from syncs.engine.run import (
+    TaskClock,
     Write,
+    continue_draining,
     finish,
     land_part,
     lease_lost,
@@ -56,8 +58,11 @@ def run_batch(integration_pk: int, limit: int = 1000) -> int:
     size = getattr(flow, "batch_size", 0) if flow is not None else 0
     if not size or not hasattr(flow, "write_many"):
         return run_due(integration_pk, limit)
-    ran = 0
+    ran, clock = 0, TaskClock()
     while ran < limit:
+        if ran and clock.spent():
+            continue_draining(integration_pk)
+            break
         due = SyncJob.objects.filter(
             integration_id=integration_pk, status=SyncJob.Status.PENDING, next_attempt_at__lte=timezone.now()
         ).order_by("next_attempt_at", "pk")

@@ -12,6 +12,7 @@ owner; the loss is logged and audited beside the job, not on its timeline.
 """
 
 import logging
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -348,11 +349,32 @@ def run_due(integration_pk: int, limit: int = 500) -> int:
 
     Several workers may drain the same integration; each job is still claimed on its own, so none runs twice.
     """
-    ran = 0
+    ran, clock = 0, TaskClock()
     due = SyncJob.objects.filter(
         integration_id=integration_pk, status=SyncJob.Status.PENDING, next_attempt_at__lte=timezone.now()
     ).order_by("next_attempt_at", "pk")
     for pk in list(due.values_list("pk", flat=True)[:limit]):
+        if clock.spent():
+            continue_draining(integration_pk)
+            break
         if run(pk) is not None:
             ran += 1
     return ran
+
+
+class TaskClock:
+    """A drain stops once SYNC_TASK_BUDGET_SECONDS have passed and hands the rest to a new task, so no task
+    outlives django-q2's timeout (which kills it and, with ack_failures, never runs it again)."""
+
+    def __init__(self):
+        self.started = time.monotonic()
+
+    def spent(self) -> bool:
+        return time.monotonic() - self.started >= settings.SYNC_TASK_BUDGET_SECONDS
+
+
+def continue_draining(integration_pk: int) -> None:
+    """The next stretch of a drain, as its own task; if it cannot be queued, the sweeper finds the jobs."""
+    from syncs.engine.jobs import queue_task
+
+    queue_task("syncs.tasks.run_due", integration_pk)

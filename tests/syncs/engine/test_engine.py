@@ -239,6 +239,22 @@ def test_run_due_drains_an_integrations_due_jobs_once_each(setup, sandbox, clock
     assert len(organizations(sandbox)) == 3
 
 
+def test_a_drain_past_its_time_budget_hands_the_rest_to_a_new_task(setup, sandbox, clock, settings, monkeypatch):
+    """django-q2 kills a task at 120 s and never runs it again: a long drain must not be one task."""
+    from syncs.engine import jobs
+
+    queued = []
+    monkeypatch.setattr(jobs, "queue_task", lambda *args: queued.append(args) or True)
+    for n in range(3):
+        client = new_client(sandbox, f"Client {n}")
+        engine.jobs_for_event(event_for(setup, client["id"]), wake=False)
+    settings.SYNC_TASK_BUDGET_SECONDS = 0  # already spent: nothing runs here, the rest is handed on
+    assert engine.run_due(setup.pk) == 0
+    assert queued == [("syncs.tasks.run_due", setup.pk)]
+    settings.SYNC_TASK_BUDGET_SECONDS = 60
+    assert engine.run_due(setup.pk) == 3, "the continuation finds every job still due"
+
+
 def test_a_freshbooks_repeat_after_processing_queues_the_record_again(setup, sandbox, clock):
     """No event id: the same delivery again may be a second change; it is stored once but re-queued."""
     from types import SimpleNamespace
