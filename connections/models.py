@@ -103,6 +103,10 @@ class Connection(models.Model):
     last_ping_at = models.DateTimeField(null=True, blank=True)
     last_ping_ok = models.BooleanField(null=True)
     last_error = models.TextField(blank=True)
+    # Which background work put the connection in `error` (connections.failures), so only its own success
+    # clears it; empty for errors set by a person's flow (an account still to choose). A database default too:
+    # processes still running the previous release insert rows without it.
+    error_source = models.CharField(max_length=40, blank=True, default="", db_default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -5,9 +5,9 @@ import logging
 from django_scopes import scope, scopes_disabled
 
 import audit
-from connections import registry
+from connections import failures, registry
 from connections.models import Connection, Integration
-from connections.providers.errors import ProviderError
+from connections.providers.errors import AuthExpired, ProviderError, Retryable
 from syncs import engine, fitcheck, mirror, polling
 from syncs.ingest import events
 from syncs.models import FitCheck, InboundEvent, SyncJob
@@ -128,16 +128,28 @@ def load_mirror(connection_pk: int, record_type: str | None = None) -> int:
 
 def poll_mirrors() -> int:
     """Scheduled: each mirrored target's changes since its watermark (the provider's changes export)."""
-    count = 0
-    for connection_pk, record_type in mirror.connections_to_poll():
-        with scopes_disabled():
+    return sum(poll_mirror(pk, record_type) for pk, record_type in mirror.connections_to_poll())
+
+
+def poll_mirror(connection_pk: int, record_type: str) -> int:
+    """One connection's mirror poll. A failure is recorded on that connection, never stops the others'."""
+    with scopes_disabled():
+        tenant = Connection.objects.filter(pk=connection_pk).values_list("tenant", flat=True).first()
+    if tenant is None:
+        return 0
+    with scope(tenant=tenant):
+        try:
             connection = Connection.objects.select_related("tenant").get(pk=connection_pk)
-        with scope(tenant=connection.tenant):
-            try:
-                count += mirror.poll(connection, record_type)
-            except ProviderError as exc:
-                logger.warning("polling the mirror of %s failed: %s", connection.uuid, exc)
-    return count
+            count = mirror.poll(connection, record_type)
+        except (AuthExpired, Retryable) as exc:
+            # A refusal is already on the connection (needs_reauth); a transient failure is tried again next run.
+            logger.warning("polling the mirror of connection %s failed: %s", connection_pk, type(exc).__name__)
+            return 0
+        except Exception as exc:
+            failures.handle(connection_pk, failures.MIRROR_POLL, exc)
+            return 0
+        failures.clear(connection_pk, failures.MIRROR_POLL)
+        return count
 
 
 def run_fit_check(check_pk: int) -> str | None:

@@ -58,6 +58,7 @@ LAYERS = (
             "connections.credentials.token_endpoint",
             "connections.credentials.client_credentials",
             "connections.credentials.oauth",
+            "connections.failures",
             "connections.sandbox",
             "connections.sandbox.*",
         ),

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
 import audit
-from connections import registry
+from connections import failures, registry
 from connections.credentials import client_credentials
 from connections.credentials.token_endpoint import InvalidGrant, post
 from connections.models import Connection
@@ -81,7 +81,11 @@ def refresh(connection: Connection, *, stale_access_token: str | None = None, re
             locked.access_expires_at = tokens.access_expires_at
             locked.refresh_expires_at = tokens.refresh_expires_at or locked.refresh_expires_at
             locked.tokens_refreshed_at = timezone.now()
-            if locked.status == Connection.Status.ERROR and not locked.settings.get("choices"):
+            if (
+                locked.status == Connection.Status.ERROR
+                and not locked.error_source
+                and not locked.settings.get("choices")
+            ):
                 locked.status = Connection.Status.ACTIVE
             locked.save(
                 update_fields=[
@@ -102,6 +106,7 @@ def refresh(connection: Connection, *, stale_access_token: str | None = None, re
                 message=f"Refreshed the {locked.provider_name} access token ({reason or 'scheduled'}).",
                 data={"expires_at": str(tokens.access_expires_at)},
             )
+            failures.clear(locked.pk, failures.TOKEN_REFRESH)
             copy_tokens(locked, connection)
             return locked.access_token
     # invalid_grant: a sibling may have rotated the token between our read and our lock; look once more.
@@ -174,25 +179,43 @@ def mark_needs_reauth(connection: Connection, why: str) -> AuthExpired:
 
 
 def refresh_due_connections() -> int:
-    """Scheduled: refresh tokens expiring within the margin, and every rotating refresh token once a day."""
+    """Scheduled: refresh tokens expiring within the margin, and every rotating refresh token once a day.
+
+    Each connection on its own: one that fails is recorded on itself (`connections.failures`) and the others
+    are still refreshed. Candidates are read without their secrets, so one that cannot be decrypted is found
+    when its turn comes, not while every tenant's are loaded.
+    """
     now = timezone.now()
     day_ago = now - timedelta(days=1)
     with scopes_disabled():
         candidates = list(
             Connection.objects.filter(status__in=[Connection.Status.ACTIVE, Connection.Status.ERROR])
             .exclude(refresh_token=None)
-            .select_related("tenant")
+            .values_list("pk", "tenant_id", "access_expires_at", "tokens_refreshed_at")
         )
     count = 0
-    for connection in candidates:
-        stale = connection.access_expires_at is None or connection.access_expires_at - margin() <= now
-        last = connection.tokens_refreshed_at
+    for pk, tenant_id, expires, last in candidates:
+        stale = expires is None or expires - margin() <= now
         if not stale and last is not None and last > day_ago:
             continue
-        with scope(tenant=connection.tenant):
-            try:
-                refresh(connection, stale_access_token=connection.access_token, reason="scheduled")
-                count += 1
-            except (AuthExpired, Retryable) as exc:
-                logger.warning("scheduled refresh of connection %s failed: %s", connection.uuid, type(exc).__name__)
+        with scope(tenant=tenant_id):
+            count += refresh_scheduled(pk)
     return count
+
+
+def refresh_scheduled(connection_pk: int) -> bool:
+    """One connection's scheduled refresh; True when it renewed. Nothing it raises reaches the loop."""
+    try:
+        connection = Connection.objects.select_related("tenant").get(pk=connection_pk)
+        refresh(connection, stale_access_token=connection.access_token, reason="scheduled")
+    except Connection.DoesNotExist:
+        return False
+    except (AuthExpired, Retryable) as exc:
+        # A refusal is already on the connection (needs_reauth); a transient failure is tried again next run.
+        logger.warning("scheduled refresh of connection %s failed: %s", connection_pk, type(exc).__name__)
+        return False
+    except Exception as exc:
+        failures.handle(connection_pk, failures.TOKEN_REFRESH, exc)
+        return False
+    failures.clear(connection_pk, failures.TOKEN_REFRESH)
+    return True
