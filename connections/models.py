@@ -94,6 +94,12 @@ class Connection(models.Model):
     refresh_expires_at = models.DateTimeField(null=True, blank=True)
     # When the tokens were last obtained or refreshed: rotating refresh tokens are renewed at least daily.
     tokens_refreshed_at = models.DateTimeField(null=True, blank=True)
+    # A refresh in flight (connections.credentials.tokens): who claimed it and when; the claim lapses after
+    # TOKEN_REFRESH_CLAIM_SECONDS. `refresh_lost_at`: an answer was lost after the provider may have acted on
+    # it, so the next refusal is not believed at once. A database default too, for the previous release.
+    refresh_claim = models.CharField(max_length=64, blank=True, default="", db_default="", editable=False)
+    refresh_started_at = models.DateTimeField(null=True, blank=True, editable=False)
+    refresh_lost_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Where the account lives at its provider (an account id, a subdomain, a company id, an API domain, a
     # region): the keys each provider declares in `address_fields`, validated by its rules.
     addresses = models.JSONField(default=dict, blank=True)

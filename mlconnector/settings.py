@@ -207,8 +207,10 @@ WEBHOOK_REJECTIONS_PER_MINUTE = env.int("WEBHOOK_REJECTIONS_PER_MINUTE", default
 SYNC_LEASE_SECONDS = env.int("SYNC_LEASE_SECONDS", default=300)
 SYNC_MAX_ATTEMPTS = env.int("SYNC_MAX_ATTEMPTS", default=12)
 SYNC_RATE_BUDGET_FRACTION = env.float("SYNC_RATE_BUDGET_FRACTION", default=0.8)
-# Refresh an access token this long before it expires.
+# Refresh an access token this long before it expires. A worker's claim on a refresh lapses after
+# TOKEN_REFRESH_CLAIM_SECONDS (longer than one call may take), so a worker killed mid-refresh stops no one.
 TOKEN_REFRESH_MARGIN_SECONDS = env.int("TOKEN_REFRESH_MARGIN_SECONDS", default=900)
+TOKEN_REFRESH_CLAIM_SECONDS = env.int("TOKEN_REFRESH_CLAIM_SECONDS", default=90)
 
 # API -----------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -55,6 +55,7 @@ LAYERS = (
             "connections.providers.receivers",
             "connections.providers.session",
             "connections.credentials.tokens",
+            "connections.credentials.refresh_claims",
             "connections.credentials.token_endpoint",
             "connections.credentials.client_credentials",
             "connections.credentials.oauth",
