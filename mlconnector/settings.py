@@ -207,6 +207,9 @@ WEBHOOK_REJECTIONS_PER_MINUTE = env.int("WEBHOOK_REJECTIONS_PER_MINUTE", default
 SYNC_LEASE_SECONDS = env.int("SYNC_LEASE_SECONDS", default=300)
 SYNC_MAX_ATTEMPTS = env.int("SYNC_MAX_ATTEMPTS", default=12)
 SYNC_RATE_BUDGET_FRACTION = env.float("SYNC_RATE_BUDGET_FRACTION", default=0.8)
+# A poll's (or backfill's) claim on its integration lapses after this, so a killed worker stops polling for no
+# longer; above the task timeout (Q_CLUSTER), so a poll still running never loses it.
+POLL_CLAIM_SECONDS = env.int("POLL_CLAIM_SECONDS", default=300)
 # Refresh an access token this long before it expires. A worker's claim on a refresh lapses after
 # TOKEN_REFRESH_CLAIM_SECONDS (longer than one call may take), so a worker killed mid-refresh stops no one.
 TOKEN_REFRESH_MARGIN_SECONDS = env.int("TOKEN_REFRESH_MARGIN_SECONDS", default=900)

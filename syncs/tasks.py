@@ -47,33 +47,48 @@ def sweep() -> dict:
     return engine.sweep()
 
 
-def poll_integration(integration_pk: int, backfill: bool = False) -> int:
+def poll_integration(integration_pk: int, backfill: bool = False, claim: str | None = None) -> int:
+    """One poll (or backfill) of an integration, under its claim: none runs while another one does."""
     with scopes_disabled():
         integration = Integration.objects.select_related("tenant").filter(pk=integration_pk).first()
     if integration is None:
         return 0
     with scope(tenant=integration.tenant):
-        record_type = integration.flow.target_record_type
-        if backfill and mirror.source_for(integration.target, record_type):
-            # The backlog's jobs match against the target's records: load them first, or not start.
-            try:
-                mirror.load(integration.target, record_type)
-            except ProviderError as exc:
-                polling.save_progress(integration, status="failed", error=f"Reading the target's records: {exc}")
-                engine.Context(None, integration).record(
-                    "backfill.failed", f"The backlog waits: the target's records could not be read ({exc}).", "error"
-                )
-                return 0
-        return polling.run(integration, backfill=backfill)
+        claim = polling.hold(integration, claim, backfill=backfill)
+        if claim is None:
+            logger.info("integration %s is being polled already; this poll is not run", integration_pk)
+            return 0
+        try:
+            return walk(integration, backfill, claim)
+        finally:
+            polling.let_go(integration.pk, claim)
+
+
+def walk(integration: Integration, backfill: bool, claim: str) -> int:
+    record_type = integration.flow.target_record_type
+    if backfill and mirror.source_for(integration.target, record_type):
+        # The backlog's jobs match against the target's records: load them first, or not start.
+        try:
+            mirror.load(integration.target, record_type)
+        except ProviderError as exc:
+            polling.save_progress(integration, status="failed", error=f"Reading the target's records: {exc}")
+            engine.Context(None, integration).record(
+                "backfill.failed", f"The backlog waits: the target's records could not be read ({exc}).", "error"
+            )
+            return 0
+    return polling.run(integration, backfill=backfill, claim=claim)
 
 
 def poll_due() -> int:
-    """Scheduled: enqueue a poll for every enabled integration whose interval has passed."""
-    from django_q.tasks import async_task
+    """Scheduled: claim and queue a poll of every enabled integration whose interval has passed, unless one
+    still runs (see syncs.polling)."""
+    from syncs.engine.jobs import queue_task
 
-    due = polling.due_integrations()
-    for pk in due:
-        async_task("syncs.tasks.poll_integration", pk)
+    due = polling.claim_due()
+    for pk, claim in due:
+        if not queue_task("syncs.tasks.poll_integration", pk, False, claim):
+            with scopes_disabled():
+                polling.let_go(pk, claim)
     return len(due)
 
 

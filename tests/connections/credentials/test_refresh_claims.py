@@ -172,5 +172,18 @@ def test_a_claim_left_by_a_killed_worker_lapses_and_its_loss_is_remembered(sandb
     assert row(connection).status == "error" and reauth_events(connection) == 0
 
 
+def test_a_connection_saved_from_an_earlier_read_keeps_a_refresh_claim_taken_since(sandbox, tenant_a):
+    """A page's save writes every column of what it read: not the claim, or a second refresh could start."""
+    connection = freshbooks_connection(sandbox, tenant_a)
+    with scopes_disabled():
+        read_earlier = Connection.objects.get(pk=connection.pk)
+        Connection.objects.filter(pk=read_earlier.pk).update(refresh_claim="worker-2")
+    read_earlier.label = "Renamed"
+    read_earlier.save()
+    with scopes_disabled():
+        saved = Connection.objects.get(pk=read_earlier.pk)
+    assert (saved.label, saved.refresh_claim) == ("Renamed", "worker-2")
+
+
 def test_a_claim_outlives_the_longest_provider_call():
     assert settings.TOKEN_REFRESH_CLAIM_SECONDS > settings.PROVIDER_CONNECT_TIMEOUT + settings.PROVIDER_READ_TIMEOUT
