@@ -40,12 +40,13 @@ def in_flight(row: Connection) -> bool:
     return bool(row.refresh_claim) and started is not None and started > timezone.now() - window()
 
 
-def take(row: Connection) -> tuple[Connection, str] | None:
+def take(row: Connection, *, spends_refresh_token: bool = True) -> tuple[Connection, str] | None:
     """Claim the refresh of `row` (as read, with no live claim); (the row read again, the claim) or None when
-    another worker claimed it first."""
+    another worker claimed it first. Taking over a lapsed claim records its answer as lost when a refresh
+    spends the refresh token (not for client credentials, which nothing uses up)."""
     claim = secrets.token_hex(16)
     values = {"refresh_claim": claim, "refresh_started_at": timezone.now()}
-    if row.refresh_claim:  # a lapsed claim: its worker died or stalled mid-call, and its answer is lost to us
+    if row.refresh_claim and spends_refresh_token:  # its worker died or stalled mid-call: its answer is lost
         values["refresh_lost_at"] = row.refresh_started_at or timezone.now()
     if not Connection.objects.filter(pk=row.pk, refresh_claim=row.refresh_claim).update(**values):
         return None
@@ -70,6 +71,16 @@ def store(row: Connection, claim: str, values: dict) -> bool:
         )
         release(row.pk, claim)
     return bool(stored)
+
+
+def recovered(connection_pk: int) -> bool:
+    """A renewal was stored after the connection had been marked needs_reauth (a worker that stalled past its
+    claim, its sibling refused with the spent token): the tokens work, so it is active again."""
+    return bool(
+        Connection.objects.filter(pk=connection_pk, status=Connection.Status.NEEDS_REAUTH).update(
+            status=Connection.Status.ACTIVE, last_error="", updated_at=timezone.now()
+        )
+    )
 
 
 def doubt(connection_pk: int, claim: str) -> None:

@@ -89,7 +89,7 @@ def refresh(connection: Connection, *, stale_access_token: str | None = None, re
                 copy_tokens(row, connection)
                 return row.access_token
             continue
-        taken = refresh_claims.take(row)
+        taken = refresh_claims.take(row, spends_refresh_token=spends_refresh_token(row))
         if taken is None:
             continue
         row, claim = taken
@@ -115,9 +115,14 @@ def still_valid(row: Connection) -> bool:
     return bool(row.access_token) and (expires is None or expires > timezone.now())
 
 
+def spends_refresh_token(row: Connection) -> bool:
+    """Whether renewing uses up what is stored, so that a lost answer may leave a spent token behind."""
+    return kind_of(row) != AuthKind.CLIENT_CREDENTIALS
+
+
 def renew_claimed(connection: Connection, row: Connection, claim: str, reason: str) -> str:
     """Ask the provider (no transaction open, the claim ours), then store its answer or say why not."""
-    spends = kind_of(row) != AuthKind.CLIENT_CREDENTIALS  # a lost answer may have spent the refresh token
+    spends = spends_refresh_token(row)
     used_refresh_token = row.refresh_token
     try:
         tokens, learnt = renew(row)
@@ -153,6 +158,14 @@ def renew_claimed(connection: Connection, row: Connection, claim: str, reason: s
         row.status = Connection.Status.ACTIVE
     if failures.clear(row.pk, failures.TOKEN_REFRESH):
         row.status, row.last_error = Connection.Status.ACTIVE, ""
+    if refresh_claims.recovered(row.pk):
+        row.status, row.last_error = Connection.Status.ACTIVE, ""
+        audit.record(
+            "connection.recovered",
+            tenant=row.tenant,
+            connection=row,
+            message=f"{row.label}: {row.provider_name} renewed access after all; no reconnection is needed.",
+        )
     audit.record(
         "token.refreshed",
         tenant=row.tenant,

@@ -129,6 +129,35 @@ def test_an_answer_that_arrives_after_its_claim_lapsed_is_kept(sandbox, tenant_a
         assert http.call(stored, "GET", USERS_ME).status == 200
 
 
+def test_a_stalled_answer_stored_after_the_sibling_gave_up_makes_the_connection_active_again(
+    sandbox, tenant_a, clock, monkeypatch
+):
+    connection = freshbooks_connection(sandbox, tenant_a)
+    stale = connection.access_token
+    sibling_saw = []
+
+    def sibling_tries_twice():
+        clock.advance(settings.TOKEN_REFRESH_CLAIM_SECONDS + 1)
+        for _ in range(2):
+            with scopes_disabled():
+                sibling = Connection.objects.get(pk=connection.pk)
+            try:
+                tokens.refresh(sibling, stale_access_token=stale)
+            except Exception as exc:
+                sibling_saw.append(type(exc))
+
+    while_the_provider_answers(monkeypatch, sandbox["freshbooks"], sibling_tries_twice, after=True)
+    with scope(tenant=tenant_a):
+        tokens.refresh(connection, stale_access_token=stale)
+    assert sibling_saw == [Retryable, AuthExpired], "doubted once, then believed"
+    stored = row(connection)
+    assert stored.status == "active" and stored.last_error == ""
+    with scopes_disabled():
+        assert AuditEvent.objects.filter(kind="connection.recovered", connection_id=connection.pk).exists()
+    with scope(tenant=tenant_a):
+        assert http.call(stored, "GET", USERS_ME).status == 200
+
+
 def test_while_a_refresh_is_in_flight_others_use_the_valid_token_or_wait_without_calling(
     sandbox, tenant_a, monkeypatch
 ):
