@@ -131,7 +131,7 @@ class ConnectorOAuth2(BaseOAuth2):
             refresh_expires_at=now + timedelta(seconds=int(refresh_in)) if refresh_in else None,
         )
 
-    # Refresh, outside social-auth's login machinery: called by connections.credentials.tokens under a row lock.
+    # Refresh, outside social-auth's login machinery: called by connections.credentials.tokens under its claim.
     def refresh_params(self, connection) -> dict:
         client_id, client_secret = self.get_key_and_secret()
         params = {

@@ -107,3 +107,14 @@ def test_the_next_successful_refresh_clears_the_mark(sandbox, two_tenants, monke
     assert plain(broken) == {"status": "active", "last_error": "", "error_source": ""}
     with scopes_disabled():
         assert AuditEvent.objects.filter(kind="connection.recovered", connection_id=broken.pk).count() == 1
+
+
+def test_the_failing_connection_is_named_on_the_dashboard_and_the_connections_page(
+    sandbox, client_a, tenant_a, monkeypatch
+):
+    connection = due_connection(sandbox, tenant_a, "Acme books")
+    monkeypatch.setattr(tokens, "request_refresh", lambda connection: {}["expires_in"])
+    tokens.refresh_due_connections()
+    for page in ("/", "/connections/", f"/connections/{connection.uuid}/"):
+        text = client_a.get(page).content.decode()
+        assert "Renewing access failed unexpectedly (KeyError)" in text, page
