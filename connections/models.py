@@ -69,6 +69,18 @@ class Membership(models.Model):
         return self.role in (self.Role.OWNER, self.Role.ADMIN)
 
 
+def keep_claims(instance: models.Model, save_kwargs: dict) -> None:
+    """A full save of a row read earlier writes every column back: not the claim columns (`CLAIM_FIELDS`),
+    which only their own conditional updates write, or it would undo a claim another worker took since."""
+    if instance._state.adding or save_kwargs.get("update_fields") is not None or save_kwargs.get("force_insert"):
+        return
+    save_kwargs["update_fields"] = [
+        field.name
+        for field in instance._meta.concrete_fields
+        if not field.primary_key and field.name not in instance.CLAIM_FIELDS
+    ]
+
+
 class Connection(models.Model):
     """One tenant's authorised link to one external system, with its secrets encrypted at rest."""
 
@@ -94,6 +106,12 @@ class Connection(models.Model):
     refresh_expires_at = models.DateTimeField(null=True, blank=True)
     # When the tokens were last obtained or refreshed: rotating refresh tokens are renewed at least daily.
     tokens_refreshed_at = models.DateTimeField(null=True, blank=True)
+    # A refresh in flight (connections.credentials.tokens): who claimed it and when; the claim lapses after
+    # TOKEN_REFRESH_CLAIM_SECONDS. `refresh_lost_at`: an answer was lost after the provider may have acted on
+    # it, so the next refusal is not believed at once. A database default too, for the previous release.
+    refresh_claim = models.CharField(max_length=64, blank=True, default="", db_default="", editable=False)
+    refresh_started_at = models.DateTimeField(null=True, blank=True, editable=False)
+    refresh_lost_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Where the account lives at its provider (an account id, a subdomain, a company id, an API domain, a
     # region): the keys each provider declares in `address_fields`, validated by its rules.
     addresses = models.JSONField(default=dict, blank=True)
@@ -103,12 +121,17 @@ class Connection(models.Model):
     last_ping_at = models.DateTimeField(null=True, blank=True)
     last_ping_ok = models.BooleanField(null=True)
     last_error = models.TextField(blank=True)
+    # Which background work put the connection in `error` (connections.failures), so only its own success
+    # clears it; empty for errors set by a person's flow (an account still to choose). A database default too:
+    # processes still running the previous release insert rows without it.
+    error_source = models.CharField(max_length=40, blank=True, default="", db_default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = ScopedManager(tenant="tenant")
 
     SECRET_FIELDS = ("access_token", "refresh_token", "client_secret", "api_token", "webhook_secret")
+    CLAIM_FIELDS = ("refresh_claim", "refresh_started_at")
 
     class Meta:
         ordering = ["provider", "label"]
@@ -116,6 +139,10 @@ class Connection(models.Model):
 
     def __str__(self):
         return f"{self.provider_name}: {self.label}"
+
+    def save(self, *args, **kwargs):
+        keep_claims(self, kwargs)
+        super().save(*args, **kwargs)
 
     @property
     def provider_name(self) -> str:
@@ -182,6 +209,9 @@ class Integration(models.Model):
     # Polling resumes from here (the start of the last complete poll); windows overlap, dedupe absorbs it.
     poll_watermark = models.DateTimeField(null=True, blank=True)
     last_polled_at = models.DateTimeField(null=True, blank=True)
+    # The poll or backfill running now (syncs.polling): its claim, and when the claim lapses if its worker died.
+    poll_claim = models.CharField(max_length=64, blank=True, default="", db_default="", editable=False)
+    poll_claim_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Progress of the backfill that enabling runs first: {"status", "done", "page", "started_at", ...}.
     backfill = models.JSONField(default=dict, blank=True)
     # Archived: off and out of the lists, its jobs, links, review items and audit trail kept; it can be
@@ -191,6 +221,8 @@ class Integration(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = ScopedManager(tenant="tenant")
+
+    CLAIM_FIELDS = ("poll_claim", "poll_claim_expires_at")
 
     class Meta:
         ordering = ["kind"]
@@ -203,6 +235,7 @@ class Integration(models.Model):
         for connection in (self.source, self.target):
             if connection.tenant_id != self.tenant_id:
                 raise ValidationError("An integration can only join connections of its own workspace.")
+        keep_claims(self, kwargs)
         super().save(*args, **kwargs)
 
     def archive(self) -> None:

@@ -213,8 +213,13 @@ SYNC_LEASE_SECONDS = env.int("SYNC_LEASE_SECONDS", default=60)
 SYNC_TASK_BUDGET_SECONDS = env.int("SYNC_TASK_BUDGET_SECONDS", default=60)
 SYNC_MAX_ATTEMPTS = env.int("SYNC_MAX_ATTEMPTS", default=12)
 SYNC_RATE_BUDGET_FRACTION = env.float("SYNC_RATE_BUDGET_FRACTION", default=0.8)
-# Refresh an access token this long before it expires.
+# A poll's (or backfill's) claim on its integration lapses after this, so a killed worker stops polling for no
+# longer; above the task timeout (Q_CLUSTER), so a poll still running never loses it.
+POLL_CLAIM_SECONDS = env.int("POLL_CLAIM_SECONDS", default=300)
+# Refresh an access token this long before it expires. A worker's claim on a refresh lapses after
+# TOKEN_REFRESH_CLAIM_SECONDS (longer than one call may take), so a worker killed mid-refresh stops no one.
 TOKEN_REFRESH_MARGIN_SECONDS = env.int("TOKEN_REFRESH_MARGIN_SECONDS", default=900)
+TOKEN_REFRESH_CLAIM_SECONDS = env.int("TOKEN_REFRESH_CLAIM_SECONDS", default=90)
 
 # API -----------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

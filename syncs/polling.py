@@ -6,31 +6,95 @@ same source still gets every record) and its job, one page per transaction. The 
 poll's start only after the last page, so a crash mid-way re-reads pages rather than skipping any.
 Sources that filter by day make consecutive windows overlap; dedupe absorbs that.
 A backfill is the same walk without a watermark, with its progress kept on the integration.
+
+One walk at a time per integration: a poll is claimed (`poll_claim`, a conditional UPDATE, as jobs are) when
+it is queued, and a new one is queued only once no live claim is held, so a slow poll is not started again
+over itself every minute. The claim lapses after POLL_CLAIM_SECONDS, above the task timeout, so a killed
+worker stops polling for no longer than that. A backfill takes the claim over from a poll (it reads
+everything the poll would), never from another backfill. Only the claim's holder moves the watermark.
 """
 
 import json
+import secrets
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
+from django_scopes import scopes_disabled
 
 from connections.models import Integration
 from syncs import engine
 from syncs.models import InboundEvent
 
 
+def claim_window() -> timedelta:
+    return timedelta(seconds=settings.POLL_CLAIM_SECONDS)
+
+
+def unclaimed(now) -> Q:
+    """No live claim: none held, or one whose worker died (it lapsed)."""
+    return Q(poll_claim="") | Q(poll_claim_expires_at__isnull=True) | Q(poll_claim_expires_at__lte=now)
+
+
 def due_integrations() -> list[int]:
-    from django_scopes import scopes_disabled
+    """Enabled integrations whose polling interval has passed and on which no poll or backfill runs."""
+    return [pk for pk, _last in _due(timezone.now())]
 
-    now = timezone.now()
+
+def _due(now) -> list[tuple[int, object]]:
     with scopes_disabled():
-        candidates = Integration.objects.filter(enabled=True, poll_interval__isnull=False).values_list(
-            "pk", "poll_interval", "last_polled_at"
+        candidates = (
+            Integration.objects.filter(unclaimed(now), enabled=True, poll_interval__isnull=False)
+            .order_by("pk")
+            .values_list("pk", "poll_interval", "last_polled_at")
         )
-        return [pk for pk, interval, last in candidates if last is None or last + interval <= now]
+        return [(pk, last) for pk, interval, last in candidates if last is None or last + interval <= now]
 
 
-def run(integration: Integration, *, backfill: bool = False) -> int:
-    """Walk the source's changes (all records for a backfill); returns how many records were seen."""
+def claim_due() -> list[tuple[int, str]]:
+    """Claim every due poll no one holds; (integration pk, claim) of each, to be queued with its claim.
+
+    The claim is taken only if the poll is still due as read (`last_polled_at` unchanged) and still unclaimed,
+    so two schedulers, or a poll that just finished, never make a second one."""
+    now = timezone.now()
+    claimed = []
+    for pk, last in _due(now):
+        claim = f"poll:{secrets.token_hex(8)}"
+        with scopes_disabled():
+            taken = Integration.objects.filter(unclaimed(now), pk=pk, enabled=True, last_polled_at=last).update(
+                poll_claim=claim, poll_claim_expires_at=now + claim_window()
+            )
+        if taken:
+            claimed.append((pk, claim))
+    return claimed
+
+
+def hold(integration: Integration, claim: str | None, *, backfill: bool = False) -> str | None:
+    """The claim this walk runs under, or None when another one runs (or took over a queued poll's claim).
+
+    A poll queued by `claim_due` brings its claim and keeps it only if it is still its own; a backfill takes
+    the claim unless another backfill holds a live one; any other walk takes it only if none is held."""
+    now = timezone.now()
+    expires = now + claim_window()
+    rows = Integration.objects.filter(pk=integration.pk)
+    if claim is not None:
+        return claim if rows.filter(poll_claim=claim).update(poll_claim_expires_at=expires) else None
+    claim = f"{'backfill' if backfill else 'poll'}:{secrets.token_hex(8)}"
+    free = (unclaimed(now) | Q(poll_claim__startswith="poll:")) if backfill else unclaimed(now)
+    return claim if rows.filter(free).update(poll_claim=claim, poll_claim_expires_at=expires) else None
+
+
+def let_go(integration_pk: int, claim: str) -> None:
+    """Free the claim if it is still ours (a walk that ended early or failed; `run` frees it when done)."""
+    Integration.objects.filter(pk=integration_pk, poll_claim=claim).update(poll_claim="", poll_claim_expires_at=None)
+
+
+def run(integration: Integration, *, backfill: bool = False, claim: str | None = None) -> int:
+    """Walk the source's changes (all records for a backfill); returns how many records were seen.
+
+    `claim`: the claim it runs under (see `hold`); the watermark then moves only while it is still ours."""
     flow = integration.flow
     started = timezone.now()
     since = None if backfill else integration.poll_watermark
@@ -70,7 +134,13 @@ def run(integration: Integration, *, backfill: bool = False) -> int:
                 "finished_at": timezone.now().isoformat(),
             }
             fields.append("backfill")
-        integration.save(update_fields=fields)
+        if claim is None:
+            integration.save(update_fields=fields)
+        else:
+            values = {name: getattr(integration, name) for name in fields if name != "updated_at"}
+            Integration.objects.filter(pk=integration.pk, poll_claim=claim).update(
+                **values, poll_claim="", poll_claim_expires_at=None, updated_at=timezone.now()
+            )
     ctx.record(
         "poll.finished" if not backfill else "backfill.finished",
         f"{'Backfill' if backfill else 'Polling'} read {seen} changed record(s).",

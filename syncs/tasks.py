@@ -5,9 +5,9 @@ import logging
 from django_scopes import scope, scopes_disabled
 
 import audit
-from connections import registry
+from connections import failures, registry
 from connections.models import Connection, Integration
-from connections.providers.errors import ProviderError
+from connections.providers.errors import AuthExpired, ProviderError, Retryable
 from syncs import engine, fitcheck, mirror, polling
 from syncs.ingest import events
 from syncs.models import FitCheck, InboundEvent, SyncJob
@@ -63,33 +63,48 @@ def sweep() -> dict:
     return engine.sweep()
 
 
-def poll_integration(integration_pk: int, backfill: bool = False) -> int:
+def poll_integration(integration_pk: int, backfill: bool = False, claim: str | None = None) -> int:
+    """One poll (or backfill) of an integration, under its claim: none runs while another one does."""
     with scopes_disabled():
         integration = Integration.objects.select_related("tenant").filter(pk=integration_pk).first()
     if integration is None:
         return 0
     with scope(tenant=integration.tenant):
-        record_type = integration.flow.target_record_type
-        if backfill and mirror.source_for(integration.target, record_type):
-            # The backlog's jobs match against the target's records: load them first, or not start.
-            try:
-                mirror.load(integration.target, record_type)
-            except ProviderError as exc:
-                polling.save_progress(integration, status="failed", error=f"Reading the target's records: {exc}")
-                engine.Context(None, integration).record(
-                    "backfill.failed", f"The backlog waits: the target's records could not be read ({exc}).", "error"
-                )
-                return 0
-        return polling.run(integration, backfill=backfill)
+        claim = polling.hold(integration, claim, backfill=backfill)
+        if claim is None:
+            logger.info("integration %s is being polled already; this poll is not run", integration_pk)
+            return 0
+        try:
+            return walk(integration, backfill, claim)
+        finally:
+            polling.let_go(integration.pk, claim)
+
+
+def walk(integration: Integration, backfill: bool, claim: str) -> int:
+    record_type = integration.flow.target_record_type
+    if backfill and mirror.source_for(integration.target, record_type):
+        # The backlog's jobs match against the target's records: load them first, or not start.
+        try:
+            mirror.load(integration.target, record_type)
+        except ProviderError as exc:
+            polling.save_progress(integration, status="failed", error=f"Reading the target's records: {exc}")
+            engine.Context(None, integration).record(
+                "backfill.failed", f"The backlog waits: the target's records could not be read ({exc}).", "error"
+            )
+            return 0
+    return polling.run(integration, backfill=backfill, claim=claim)
 
 
 def poll_due() -> int:
-    """Scheduled: enqueue a poll for every enabled integration whose interval has passed."""
-    from django_q.tasks import async_task
+    """Scheduled: claim and queue a poll of every enabled integration whose interval has passed, unless one
+    still runs (see syncs.polling)."""
+    from syncs.engine.jobs import queue_task
 
-    due = polling.due_integrations()
-    for pk in due:
-        async_task("syncs.tasks.poll_integration", pk)
+    due = polling.claim_due()
+    for pk, claim in due:
+        if not queue_task("syncs.tasks.poll_integration", pk, False, claim):
+            with scopes_disabled():
+                polling.let_go(pk, claim)
     return len(due)
 
 
@@ -151,16 +166,28 @@ def load_mirror(connection_pk: int, record_type: str | None = None) -> int:
 
 def poll_mirrors() -> int:
     """Scheduled: each mirrored target's changes since its watermark (the provider's changes export)."""
-    count = 0
-    for connection_pk, record_type in mirror.connections_to_poll():
-        with scopes_disabled():
+    return sum(poll_mirror(pk, record_type) for pk, record_type in mirror.connections_to_poll())
+
+
+def poll_mirror(connection_pk: int, record_type: str) -> int:
+    """One connection's mirror poll. A failure is recorded on that connection, never stops the others'."""
+    with scopes_disabled():
+        tenant = Connection.objects.filter(pk=connection_pk).values_list("tenant", flat=True).first()
+    if tenant is None:
+        return 0
+    with scope(tenant=tenant):
+        try:
             connection = Connection.objects.select_related("tenant").get(pk=connection_pk)
-        with scope(tenant=connection.tenant):
-            try:
-                count += mirror.poll(connection, record_type)
-            except ProviderError as exc:
-                logger.warning("polling the mirror of %s failed: %s", connection.uuid, exc)
-    return count
+            count = mirror.poll(connection, record_type)
+        except (AuthExpired, Retryable) as exc:
+            # A refusal is already on the connection (needs_reauth); a transient failure is tried again next run.
+            logger.warning("polling the mirror of connection %s failed: %s", connection_pk, type(exc).__name__)
+            return 0
+        except Exception as exc:
+            failures.handle(connection_pk, failures.MIRROR_POLL, exc)
+            return 0
+        failures.clear(connection_pk, failures.MIRROR_POLL)
+        return count
 
 
 def run_fit_check(check_pk: int) -> str | None:

@@ -5,7 +5,7 @@ credentials the connection keeps (the key in `settings["client_id"]`, the secret
 `auth.py` subclasses `ClientCredentialsGrant` with its token path and host and, where the token answer says
 where the account lives (Salesforce's `instance_url`), `addresses_from()`, which checks that address against
 the provider's declared hosts before anything is called there. `connections.credentials.tokens` mints under
-the connection's row lock, like a refresh; the connect form mints once before saving anything.
+the connection's refresh claim, like a refresh; the connect form mints once before saving anything.
 """
 
 from datetime import timedelta
@@ -96,7 +96,7 @@ def try_credentials(tenant, provider, label: str, fields: dict, existing=None):
             setattr(existing, name, getattr(trial, name))
         existing.settings = {**existing.settings, **trial.settings}
     now = timezone.now()
-    connection.status, connection.last_error = Connection.Status.ACTIVE, ""
+    connection.status, connection.last_error, connection.error_source = Connection.Status.ACTIVE, "", ""
     connection.tokens_refreshed_at = connection.last_ping_at = now
     connection.last_ping_ok = ok
     connection.settings = {**connection.settings, "last_ping_message": message}

@@ -131,7 +131,7 @@ class ConnectorOAuth2(BaseOAuth2):
             refresh_expires_at=now + timedelta(seconds=int(refresh_in)) if refresh_in else None,
         )
 
-    # Refresh, outside social-auth's login machinery: called by connections.credentials.tokens under a row lock.
+    # Refresh, outside social-auth's login machinery: called by connections.credentials.tokens under its claim.
     def refresh_params(self, connection) -> dict:
         client_id, client_secret = self.get_key_and_secret()
         params = {
@@ -186,6 +186,8 @@ def store_connection(backend, response, strategy, *args, **kwargs):
         connection.access_expires_at = tokens.access_expires_at
         connection.refresh_expires_at = tokens.refresh_expires_at
         connection.tokens_refreshed_at = timezone.now()
+        connection.refresh_lost_at = None  # a new grant: what was lost of the old one no longer matters
+        connection.error_source = ""
         connection.last_ping_at = connection.last_ping_ok = None
         connection.settings.pop("last_ping_message", None)
         connection.settings = {**connection.settings, "choices": choices} if choices else connection.settings

@@ -1,9 +1,11 @@
 """The token endpoint: the one call outside `providers.http`, shared by refresh grants and client credentials.
 
 It is not an API call as the connection (no bearer token, no 401 retry), so it has its own path: a timeout,
-no redirects, an audit event with the bodies redacted, and the answer turned into a token body or one of two
-errors: the provider refused (`InvalidGrant`: renewal is impossible until a person acts) or it could not be
-asked now (`Retryable`; `RateLimited` with the provider's wait when it said 429).
+no redirects, an audit event with the bodies redacted, and the answer turned into a token body or one of these
+errors: the provider refused (`InvalidGrant`: renewal is impossible until a person acts), the grant was sent
+but no answer came back (`AnswerLost`: the provider may have acted on it, and a rotating one has then spent the
+refresh token), or it could not be asked now (`Retryable`; `RateLimited` with the provider's wait when it said
+429).
 """
 
 import time
@@ -23,6 +25,11 @@ class InvalidGrant(Exception):
     longer accepts."""
 
 
+class AnswerLost(Retryable):
+    """The grant reached the provider (or may have) and no usable answer came back: a read timeout, a broken
+    connection, a 5xx. Whether the provider acted on it is unknown."""
+
+
 def post(connection, url: str, *, what: str, data=None, json=None, auth=None) -> dict:
     """POST a grant; returns the token answer (a dict holding `access_token`)."""
     started = time.monotonic()
@@ -36,9 +43,13 @@ def post(connection, url: str, *, what: str, data=None, json=None, auth=None) ->
             json=json,
             auth=auth,
         )
-    except requests.RequestException as exc:
+    except requests.ConnectTimeout as exc:
         raise Retryable(
             f"{what.capitalize()} could not reach {connection.provider_name}: {type(exc).__name__}."
+        ) from None
+    except requests.RequestException as exc:
+        raise AnswerLost(
+            f"{what.capitalize()} got no answer from {connection.provider_name}: {type(exc).__name__}."
         ) from None
     duration_ms = int((time.monotonic() - started) * 1000)
     try:
@@ -72,4 +83,5 @@ def post(connection, url: str, *, what: str, data=None, json=None, auth=None) ->
         )
     if error in REFUSALS or response.status_code in (400, 401):
         raise InvalidGrant(f"{error or 'HTTP ' + str(response.status_code)}: {description}".strip(": "))
-    raise Retryable(f"{what.capitalize()} failed: HTTP {response.status_code} {error or ''}".strip())
+    failed = f"{what.capitalize()} failed: HTTP {response.status_code} {error or ''}".strip()
+    raise AnswerLost(failed) if response.status_code >= 500 else Retryable(failed)

@@ -4,34 +4,50 @@ Renewal follows the provider's auth kind: the refresh-token grant for OAuth conn
 from the stored client credentials for server-to-server ones (`client_credentials`), whose tokens carry no
 expiry and are renewed when the provider says 401.
 
-Many providers' refresh tokens work once and rotate: two workers refreshing the same connection at
-the same moment would leave one of them holding a dead token and the connection broken. So a refresh takes
-the connection's row lock (`select_for_update`; on SQLite the IMMEDIATE transaction serialises writers),
-re-reads it, skips when a sibling already refreshed, and saves the new pair in the same transaction.
-`invalid_grant` is re-checked once against a fresh read before the connection is marked `needs_reauth`.
+Many providers' refresh tokens work once and rotate: two workers refreshing the same connection at the same
+moment would leave one of them holding a dead token and the connection broken. So a refresh is claimed first
+(`refresh_claims`: a conditional UPDATE, no lock held while the provider answers); the claimant re-reads the
+row, skips when a sibling already refreshed, asks the provider outside any transaction and stores the answer
+in a short one. Others meanwhile use the current token while it is still valid, or poll the row briefly for
+the claimant's answer.
+
+An answer can be lost after the provider acted on it (a read timeout, a 5xx, a worker killed mid-call): a
+rotating provider has then spent the stored refresh token, and the next refresh is refused. That refusal is
+not believed at once: the connection is marked in error and renewal tried again later with whatever token is
+stored by then (a worker that stalled past its claim still stores the answer it got). Only a refusal with no
+answer lost before it marks the connection `needs_reauth`; `invalid_grant` is also re-checked against a fresh
+read, in case newer tokens were stored meanwhile.
 """
 
 import logging
+import time
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
 import audit
-from connections import registry
-from connections.credentials import client_credentials
-from connections.credentials.token_endpoint import InvalidGrant, post
+from connections import failures, registry
+from connections.credentials import client_credentials, refresh_claims
+from connections.credentials.token_endpoint import AnswerLost, InvalidGrant, post
 from connections.models import Connection
 from connections.providers.base import AuthKind
-from connections.providers.errors import AuthExpired, Retryable
+from connections.providers.errors import AuthExpired, ProviderError, Retryable
 
 logger = logging.getLogger(__name__)
+
+# How long a caller with no usable token waits for a sibling's refresh before trying again later: 5 s.
+WAIT_STEP_SECONDS = 0.25
+WAIT_STEPS = 20
 
 
 def margin() -> timedelta:
     return timedelta(seconds=settings.TOKEN_REFRESH_MARGIN_SECONDS)
+
+
+def pause(seconds: float) -> None:
+    time.sleep(seconds)
 
 
 def access_token_for(connection: Connection) -> str | None:
@@ -61,55 +77,130 @@ def refresh(connection: Connection, *, stale_access_token: str | None = None, re
         raise AuthExpired(
             f"{connection.provider_name} refused the token it had just issued.", provider=connection.provider
         )
-    with transaction.atomic():
-        locked = Connection.objects.select_for_update(of=("self",)).get(pk=connection.pk)
-        if stale_access_token is not None and locked.access_token != stale_access_token:
-            copy_tokens(locked, connection)
-            return locked.access_token
-        if stale_access_token is None and not due(locked):
-            copy_tokens(locked, connection)
-            return locked.access_token
-        used_refresh_token = locked.refresh_token
-        try:
-            tokens, learnt = renew(locked)
-        except InvalidGrant as exc:
-            error_text = str(exc)
-        else:
-            locked.addresses = {**locked.addresses, **learnt}
-            locked.access_token = tokens.access_token
-            locked.refresh_token = tokens.refresh_token or locked.refresh_token
-            locked.access_expires_at = tokens.access_expires_at
-            locked.refresh_expires_at = tokens.refresh_expires_at or locked.refresh_expires_at
-            locked.tokens_refreshed_at = timezone.now()
-            if locked.status == Connection.Status.ERROR and not locked.settings.get("choices"):
-                locked.status = Connection.Status.ACTIVE
-            locked.save(
-                update_fields=[
-                    "access_token",
-                    "refresh_token",
-                    "access_expires_at",
-                    "refresh_expires_at",
-                    "tokens_refreshed_at",
-                    "addresses",
-                    "status",
-                    "updated_at",
-                ]
-            )
-            audit.record(
-                "token.refreshed",
-                tenant=locked.tenant,
-                connection=locked,
-                message=f"Refreshed the {locked.provider_name} access token ({reason or 'scheduled'}).",
-                data={"expires_at": str(tokens.access_expires_at)},
-            )
-            copy_tokens(locked, connection)
-            return locked.access_token
-    # invalid_grant: a sibling may have rotated the token between our read and our lock; look once more.
-    fresh = Connection.objects.get(pk=connection.pk)
-    if used_refresh_token and fresh.refresh_token != used_refresh_token and fresh.access_token:
+    for step in range(WAIT_STEPS):
+        if step:
+            pause(WAIT_STEP_SECONDS)
+        row = refresh_claims.read(connection.pk)
+        if not needs_renewal(row, stale_access_token):
+            copy_tokens(row, connection)
+            return row.access_token
+        if refresh_claims.in_flight(row):
+            if stale_access_token is None and still_valid(row):
+                copy_tokens(row, connection)
+                return row.access_token
+            continue
+        taken = refresh_claims.take(row, spends_refresh_token=spends_refresh_token(row))
+        if taken is None:
+            continue
+        row, claim = taken
+        if not needs_renewal(row, stale_access_token):  # a sibling stored its answer just before our claim
+            refresh_claims.release(row.pk, claim)
+            copy_tokens(row, connection)
+            return row.access_token
+        return renew_claimed(connection, row, claim, reason)
+    raise Retryable(
+        f"Another worker is renewing the {connection.provider_name} access token; trying again shortly.",
+        provider=connection.provider,
+    )
+
+
+def needs_renewal(row: Connection, stale_access_token: str | None) -> bool:
+    if stale_access_token is not None:
+        return row.access_token == stale_access_token
+    return due(row)
+
+
+def still_valid(row: Connection) -> bool:
+    expires = row.access_expires_at
+    return bool(row.access_token) and (expires is None or expires > timezone.now())
+
+
+def spends_refresh_token(row: Connection) -> bool:
+    """Whether renewing uses up what is stored, so that a lost answer may leave a spent token behind."""
+    return kind_of(row) != AuthKind.CLIENT_CREDENTIALS
+
+
+def renew_claimed(connection: Connection, row: Connection, claim: str, reason: str) -> str:
+    """Ask the provider (no transaction open, the claim ours), then store its answer or say why not."""
+    spends = spends_refresh_token(row)
+    used_refresh_token = row.refresh_token
+    try:
+        tokens, learnt = renew(row)
+    except InvalidGrant as exc:
+        return refused(connection, row, claim, used_refresh_token, str(exc))
+    except AnswerLost:
+        refresh_claims.release(row.pk, claim, lost=spends)
+        raise
+    except ProviderError:  # asked nothing (unsafe host, no connection) or told to wait (429)
+        refresh_claims.release(row.pk, claim)
+        raise
+    except BaseException:  # an answer we could not read is an answer lost
+        refresh_claims.release(row.pk, claim, lost=spends)
+        raise
+    values = {
+        "access_token": tokens.access_token,
+        "refresh_token": tokens.refresh_token or row.refresh_token,
+        "access_expires_at": tokens.access_expires_at,
+        "refresh_expires_at": tokens.refresh_expires_at or row.refresh_expires_at,
+        "addresses": {**row.addresses, **learnt},
+    }
+    if not refresh_claims.store(row, claim, values):
+        logger.warning("dropped a token answer for connection %s: newer tokens were stored meanwhile", row.pk)
+        fresh = refresh_claims.read(row.pk)
         copy_tokens(fresh, connection)
         return fresh.access_token
-    error = mark_needs_reauth(fresh, error_text)
+    for name, value in values.items():
+        setattr(row, name, value)
+    if row.status == Connection.Status.ERROR and not row.error_source and not row.settings.get("choices"):
+        Connection.objects.filter(pk=row.pk, status=Connection.Status.ERROR, error_source="").update(
+            status=Connection.Status.ACTIVE
+        )
+        row.status = Connection.Status.ACTIVE
+    if failures.clear(row.pk, failures.TOKEN_REFRESH):
+        row.status, row.last_error = Connection.Status.ACTIVE, ""
+    if refresh_claims.recovered(row.pk):
+        row.status, row.last_error = Connection.Status.ACTIVE, ""
+        audit.record(
+            "connection.recovered",
+            tenant=row.tenant,
+            connection=row,
+            message=f"{row.label}: {row.provider_name} renewed access after all; no reconnection is needed.",
+        )
+    audit.record(
+        "token.refreshed",
+        tenant=row.tenant,
+        connection=row,
+        message=f"Refreshed the {row.provider_name} access token ({reason or 'scheduled'}).",
+        data={"expires_at": str(tokens.access_expires_at)},
+    )
+    copy_tokens(row, connection)
+    return row.access_token
+
+
+def refused(connection: Connection, row: Connection, claim: str, used_refresh_token, why: str) -> str:
+    """The provider refused: use newer tokens if some were stored meanwhile, doubt a refusal that follows a
+    lost answer, else mark the connection for a person."""
+    fresh = refresh_claims.read(row.pk)
+    if used_refresh_token and fresh.refresh_token != used_refresh_token and fresh.access_token:
+        refresh_claims.release(row.pk, claim)
+        copy_tokens(fresh, connection)
+        return fresh.access_token
+    if fresh.refresh_claim != claim:  # our claim lapsed and another worker holds it: theirs to settle
+        raise Retryable(
+            f"Another worker is renewing the {fresh.provider_name} access token; trying again shortly.",
+            provider=fresh.provider,
+        )
+    if fresh.refresh_lost_at is not None:
+        refresh_claims.doubt(row.pk, claim)
+        message = (
+            f"{fresh.provider_name} refused the stored refresh token ({why}) after the answer to an earlier "
+            "refresh was lost. Renewal is tried again shortly; only if it is refused again does the connection "
+            "need reconnecting."
+        )
+        failures.record(row.pk, failures.TOKEN_REFRESH, message)
+        raise Retryable(message, provider=fresh.provider)
+    refresh_claims.release(row.pk, claim)
+    error = mark_needs_reauth(fresh, why)
     copy_tokens(fresh, connection)
     raise error
 
@@ -163,7 +254,7 @@ def mark_needs_reauth(connection: Connection, why: str) -> AuthExpired:
     )
     if connection.status != Connection.Status.NEEDS_REAUTH:
         Connection.objects.filter(pk=connection.pk).update(
-            status=Connection.Status.NEEDS_REAUTH, last_error=message, updated_at=timezone.now()
+            status=Connection.Status.NEEDS_REAUTH, last_error=message, error_source="", updated_at=timezone.now()
         )
         audit.record(
             "connection.needs_reauth", tenant=connection.tenant, connection=connection, level="error", message=message
@@ -174,25 +265,43 @@ def mark_needs_reauth(connection: Connection, why: str) -> AuthExpired:
 
 
 def refresh_due_connections() -> int:
-    """Scheduled: refresh tokens expiring within the margin, and every rotating refresh token once a day."""
+    """Scheduled: refresh tokens expiring within the margin, and every rotating refresh token once a day.
+
+    Each connection on its own: one that fails is recorded on itself (`connections.failures`) and the others
+    are still refreshed. Candidates are read without their secrets, so one that cannot be decrypted is found
+    when its turn comes, not while every tenant's are loaded.
+    """
     now = timezone.now()
     day_ago = now - timedelta(days=1)
     with scopes_disabled():
         candidates = list(
             Connection.objects.filter(status__in=[Connection.Status.ACTIVE, Connection.Status.ERROR])
             .exclude(refresh_token=None)
-            .select_related("tenant")
+            .values_list("pk", "tenant_id", "access_expires_at", "tokens_refreshed_at")
         )
     count = 0
-    for connection in candidates:
-        stale = connection.access_expires_at is None or connection.access_expires_at - margin() <= now
-        last = connection.tokens_refreshed_at
+    for pk, tenant_id, expires, last in candidates:
+        stale = expires is None or expires - margin() <= now
         if not stale and last is not None and last > day_ago:
             continue
-        with scope(tenant=connection.tenant):
-            try:
-                refresh(connection, stale_access_token=connection.access_token, reason="scheduled")
-                count += 1
-            except (AuthExpired, Retryable) as exc:
-                logger.warning("scheduled refresh of connection %s failed: %s", connection.uuid, type(exc).__name__)
+        with scope(tenant=tenant_id):
+            count += refresh_scheduled(pk)
     return count
+
+
+def refresh_scheduled(connection_pk: int) -> bool:
+    """One connection's scheduled refresh; True when it renewed. Nothing it raises reaches the loop."""
+    try:
+        connection = Connection.objects.select_related("tenant").get(pk=connection_pk)
+        refresh(connection, stale_access_token=connection.access_token, reason="scheduled")
+    except Connection.DoesNotExist:
+        return False
+    except (AuthExpired, Retryable) as exc:
+        # A refusal is already on the connection (needs_reauth); a transient failure is tried again next run.
+        logger.warning("scheduled refresh of connection %s failed: %s", connection_pk, type(exc).__name__)
+        return False
+    except Exception as exc:
+        failures.handle(connection_pk, failures.TOKEN_REFRESH, exc)
+        return False
+    failures.clear(connection_pk, failures.TOKEN_REFRESH)
+    return True

@@ -268,8 +268,8 @@ def ping(connection) -> tuple[bool, str]:
     fields = ["last_ping_at", "last_ping_ok", "settings", "updated_at"]
     if ok and connection.status == Connection.Status.ERROR and not connection.settings.get("choices"):
         connection.status = Connection.Status.ACTIVE
-        connection.last_error = ""
-        fields += ["status", "last_error"]
+        connection.last_error = connection.error_source = ""
+        fields += ["status", "last_error", "error_source"]
     connection.save(update_fields=fields)
     return ok, message
 

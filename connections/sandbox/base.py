@@ -39,7 +39,8 @@ What the base class gives every emulator:
   `self.clock` (inject a `FakeClock` in tests: nothing sleeps for real unless a real clock is given).
 - the journal (`self.journal`): every request and every outbound webhook attempt, with secrets masked.
 - faults (`self.faults`): latency, a fraction of calls failing with 5xx, 429 for a while with Retry-After,
-  held connections (timeouts); `too_many_requests_response()` and `error_response()` shape their bodies.
+  held connections (timeouts), answers lost after the call was processed (`lost_answers`);
+  `too_many_requests_response()` and `error_response()` shape their bodies.
 - `self.outbox` (`connections.sandbox.webhooks.Outbox`): signed webhook deliveries with delay, retries,
   disable-after-failures and drop/duplicate/reorder faults.
 - helpers used by emulators that need them: `connections.sandbox.oauth.OAuthServer` (codes, access tokens with
@@ -222,7 +223,11 @@ class Emulator:
             try:
                 response, note, delay = self._fault(request)
                 if response is None:
+                    lose = self._loses_answer(request)
                     response = self._dispatch(request, self.routes, self.not_found_response)
+                    if lose:
+                        note = f"fault: answer lost after HTTP {response.status}"
+                        response = Response(504, b"", {}, hold=self.faults.timeout_seconds)
             except HttpError as error:
                 response = error.response
             except Exception as error:  # an emulator bug must still answer and be journaled
@@ -268,6 +273,14 @@ class Emulator:
         if faults.error_rate and self.random.random() < faults.error_rate:
             return self.error_response(faults.error_status, "Service unavailable."), "fault: server error", delay
         return None, "", delay
+
+    def _loses_answer(self, request: Request) -> bool:
+        """Whether this call is processed and its answer then dropped (the `lost_answers` fault)."""
+        faults = self.faults
+        if faults.lost_answers <= 0 or (faults.path_contains and faults.path_contains not in request.path):
+            return False
+        faults.lost_answers -= 1
+        return True
 
     def _dispatch(self, request: Request, routes: Iterable[Route], missing: Callable) -> Response:
         allowed = []

@@ -1,4 +1,9 @@
-"""Faults on demand: latency, a share of 5xx, a 429 storm with Retry-After, held connections."""
+"""Faults on demand: latency, a share of 5xx, a 429 storm with Retry-After, held connections, lost answers.
+
+`timeouts` hold the connection *instead of* answering: the emulator never sees the call. `lost_answers` let the
+emulator process the call (a refresh token is spent, a record is written) and then hold the connection, so
+the caller times out without the answer: what a read timeout after the provider acted looks like.
+"""
 
 from __future__ import annotations
 
@@ -15,10 +20,20 @@ class Faults:
     rate_limited_until: float = 0.0
     retry_after: int = 30
     timeouts: int = 0  # the next N calls hold the connection
+    lost_answers: int = 0  # the next N calls are processed, then held: their answer never arrives
     timeout_seconds: float = 30.0
     path_contains: str = ""
 
-    FIELDS = ("latency_ms", "error_rate", "error_status", "retry_after", "timeouts", "timeout_seconds", "path_contains")
+    FIELDS = (
+        "latency_ms",
+        "error_rate",
+        "error_status",
+        "retry_after",
+        "timeouts",
+        "lost_answers",
+        "timeout_seconds",
+        "path_contains",
+    )
 
     def update(self, changes: dict, now: float) -> None:
         """Applies control-API changes; `rate_limit_seconds` starts a 429 window from `now`."""

@@ -32,6 +32,7 @@ GENERIC_FORMS = (
             FormField("error_rate", "Fraction failing with 5xx (0-1)", "0"),
             FormField("rate_limit_seconds", "Answer 429 for (seconds)", "0"),
             FormField("timeouts", "Hold the next N calls (timeout)", "0"),
+            FormField("lost_answers", "Process the next N calls, then lose their answers", "0"),
         ),
         "Apply",
     ),

@@ -166,7 +166,8 @@ def integration_health(integration: Integration, now: datetime | None = None) ->
 
 
 def alerts(tenant, healths: list[dict], now: datetime | None = None) -> list[dict]:
-    """What needs a person, most urgent first: reconnections, rejected webhooks, failing jobs."""
+    """What needs a person, most urgent first: reconnections, failing connections, rejected webhooks, failing
+    jobs."""
     now = now or timezone.now()
     found = []
     for connection in Connection.objects.filter(tenant=tenant, status=Connection.Status.NEEDS_REAUTH):
@@ -178,6 +179,18 @@ def alerts(tenant, healths: list[dict], now: datetime | None = None) -> list[dic
                 "action": "Reconnect",
             }
         )
+    # Scheduled work that failed on one connection (connections.failures); read without the secrets, so a row
+    # whose secrets cannot be decrypted still gets its alert.
+    failing = Connection.objects.filter(tenant=tenant, status=Connection.Status.ERROR).exclude(error_source="")
+    for connection in failing.only("uuid", "label", "last_error"):
+        found.append(
+            {
+                "level": "error",
+                "text": f"{connection.label}: {connection.last_error}",
+                "link": reverse("connection-detail", args=[connection.uuid]),
+                "action": "See it",
+            }
+        )
     since = now - timedelta(hours=HOURS)
     rejected = (
         AuditEvent.objects.filter(tenant=tenant, kind="webhook.rejected", created_at__gte=since)
@@ -185,7 +198,7 @@ def alerts(tenant, healths: list[dict], now: datetime | None = None) -> list[dic
         .values("connection")
         .annotate(n=Count("id"))
     )
-    labels = {c.pk: c for c in Connection.objects.filter(tenant=tenant)}
+    labels = {c.pk: c for c in Connection.objects.filter(tenant=tenant).only("uuid", "label")}
     for row in rejected:
         connection = labels.get(row["connection"])
         if connection is None:

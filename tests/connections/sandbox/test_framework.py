@@ -121,6 +121,22 @@ def test_it_holds_the_connection_as_a_timeout(echo_box, echo):
     assert echo.journal.entries()[0].note == "fault: timeout"
 
 
+def test_a_lost_answer_is_processed_first_so_a_refresh_token_is_spent_unseen(echo_box, echo):
+    refresh_token = token_for(echo)["refresh_token"]
+    echo.faults.update({"lost_answers": 1, "path_contains": "/oauth/token"}, 0)
+    grant = {"grant_type": "refresh_token", "client_id": "client-1", "client_secret": "secret-1"}
+    with pytest.raises(requests.Timeout):
+        requests.post(
+            "https://acme.echo.example/oauth/token", data={**grant, "refresh_token": refresh_token}, timeout=5
+        )
+    again = requests.post(
+        "https://acme.echo.example/oauth/token", data={**grant, "refresh_token": refresh_token}, timeout=5
+    )
+    assert (again.status_code, again.json()) == (400, {"error": "invalid_grant"})
+    assert echo.journal.entries()[-2].note == "fault: answer lost after HTTP 200"
+    assert echo.faults.describe(0)["lost_answers"] == 0
+
+
 def test_it_adds_latency_on_the_injected_clock(echo_box, echo, clock):
     echo.faults.update({"latency_ms": 1500}, clock.now())
     before = clock.now()
