@@ -207,6 +207,11 @@ WEBHOOK_REJECTIONS_PER_MINUTE = env.int("WEBHOOK_REJECTIONS_PER_MINUTE", default
 SYNC_LEASE_SECONDS = env.int("SYNC_LEASE_SECONDS", default=300)
 SYNC_MAX_ATTEMPTS = env.int("SYNC_MAX_ATTEMPTS", default=12)
 SYNC_RATE_BUDGET_FRACTION = env.float("SYNC_RATE_BUDGET_FRACTION", default=0.8)
+# Retention of the sync tables (syncs.retention, scheduled hourly): finished jobs and inbound events older
+# than SYNC_RETENTION_DAYS (open failures, the last success of each record and the events jobs point to
+# stay), mirror rows of records deleted on their system MIRROR_TOMBSTONE_DAYS after the deletion.
+SYNC_RETENTION_DAYS = env.int("SYNC_RETENTION_DAYS", default=30)
+MIRROR_TOMBSTONE_DAYS = env.int("MIRROR_TOMBSTONE_DAYS", default=30)
 # Refresh an access token this long before it expires.
 TOKEN_REFRESH_MARGIN_SECONDS = env.int("TOKEN_REFRESH_MARGIN_SECONDS", default=900)
 

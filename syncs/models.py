@@ -232,6 +232,8 @@ class RemoteRecord(models.Model):
             models.Index(fields=["connection", "record_type", "normalised_name"]),
             models.Index(fields=["connection", "record_type", "updated_at"]),
             models.Index(fields=["external_id"]),
+            # The rows of deleted records, oldest first, for syncs.retention; small, as such rows are few.
+            models.Index(fields=["updated_at", "id"], condition=models.Q(deleted=True), name="mirror_tombstones"),
         ]
 
     def __str__(self):

@@ -85,6 +85,7 @@ LAYERS = (
             "syncs.ingest.webhooks",
             "syncs.mirror",
             "syncs.polling",
+            "syncs.retention",
             "syncs.fitcheck",
             "syncs.review",
             "syncs.review.decisions",

@@ -11,6 +11,7 @@ import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
@@ -121,6 +122,12 @@ def _refresh(cached: _Cached, integration, connection, record_type: str) -> None
     cached.index.thresholds = thresholds_for(integration)
 
 
+def outlived_tombstones(cached: _Cached) -> bool:
+    """Its last look is older than the rows of deleted records are kept (syncs.retention): a deletion it never
+    saw may have no row left to tell it, so it is rebuilt instead."""
+    return cached.seen_until <= timezone.now() - timedelta(days=settings.MIRROR_TOMBSTONE_DAYS) + SLACK
+
+
 def index_for(integration, record_type: str, connection=None) -> MatchIndex:
     """The match index over `connection`'s mirror (default: the integration's target) and its aliases."""
     connection = connection or integration.target
@@ -128,7 +135,7 @@ def index_for(integration, record_type: str, connection=None) -> MatchIndex:
     generation = _generation(integration)
     with _LOCK:
         cached = _INDEXES.get(key)
-        if cached is None or cached.generation != generation:
+        if cached is None or cached.generation != generation or outlived_tombstones(cached):
             cached = _INDEXES[key] = _build(integration, connection, record_type, generation)
         else:
             _refresh(cached, integration, connection, record_type)
