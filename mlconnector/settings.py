@@ -212,6 +212,9 @@ SYNC_RATE_BUDGET_FRACTION = env.float("SYNC_RATE_BUDGET_FRACTION", default=0.8)
 # stay), mirror rows of records deleted on their system MIRROR_TOMBSTONE_DAYS after the deletion.
 SYNC_RETENTION_DAYS = env.int("SYNC_RETENTION_DAYS", default=30)
 MIRROR_TOMBSTONE_DAYS = env.int("MIRROR_TOMBSTONE_DAYS", default=30)
+# Names a process keeps in its match indexes, all integrations together (100,000 names: about a second to build
+# and tens of megabytes); past it the least recently used indexes are dropped, and rebuilt when next needed.
+MATCH_INDEX_MAX_NAMES = env.int("MATCH_INDEX_MAX_NAMES", default=300_000)
 # Refresh an access token this long before it expires.
 TOKEN_REFRESH_MARGIN_SECONDS = env.int("TOKEN_REFRESH_MARGIN_SECONDS", default=900)
 

@@ -91,6 +91,7 @@ LAYERS = (
             "syncs.review.decisions",
             "syncs.review.index",
             "syncs.review.items",
+            "syncs.review.search",
             "syncs.operating",
             "syncs.operating.jobs",
             "syncs.operating.overview",

@@ -101,13 +101,12 @@ def review_item(request, uuid):
 
 
 def search(item: ReviewItem, query: str):
-    """Any record of the side the item picks from, by name, from the mirror's match index."""
+    """Any record of the side the item picks from, by name: from the mirror table, or from the match index if
+    this process holds it already (a request never builds one: see syncs.review.search)."""
     integration = item.integration
     if item.kind == ReviewItem.Kind.MATCH:
-        index = review.index_for(integration, item.target_type)
-    else:
-        index = review.index_for(integration, item.candidate_type, connection=integration.source)
-    return index.search(query, limit=10)
+        return review.search(integration, item.target_type, query, limit=10)
+    return review.search(integration, item.candidate_type, query, connection=integration.source, limit=10)
 
 
 def decided(request, item: ReviewItem, message: str, level=messages.SUCCESS):
