@@ -2,8 +2,12 @@
 
 from django.db import migrations, models
 
+from mlconnector.online_indexes import AddIndexOnline
+
 
 class Migration(migrations.Migration):
+    # CREATE INDEX CONCURRENTLY on PostgreSQL: the mirror is written while the index is built.
+    atomic = False
 
     dependencies = [
         ('connections', '0006_integration_archived_at'),
@@ -11,7 +15,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AddIndex(
+        AddIndexOnline(
             model_name='remoterecord',
             index=models.Index(condition=models.Q(('deleted', True)), fields=['updated_at', 'id'], name='mirror_tombstones'),
         ),
