@@ -125,7 +125,23 @@ class Run:
         self.complete = False
         return False
 
-    def delete(self, kind: str, queryset, rows) -> int:
+    def batches(self, queryset, stamp: str, *fields: str):
+        """`queryset`'s rows as (stamp, pk, *fields), in that order, a batch at a time while time is left, each
+        batch starting where the last ended: rows kept (a record's last success, a reviewed tombstone) are
+        passed over once, never read again by every following batch."""
+        after = None
+        while self.go_on():
+            rows = queryset
+            if after is not None:
+                rows = rows.filter(Q(**{f"{stamp}__gt": after[0]}) | Q(**{stamp: after[0], "pk__gt": after[1]}))
+            found = list(rows.order_by(stamp, "pk").values_list(stamp, "pk", *fields)[: self.batch_size])
+            if found:
+                yield found
+            if len(found) < self.batch_size:
+                return
+            after = found[-1][:2]
+
+    def delete(self, kind: str, queryset, rows) -> None:
         """Delete `rows` ((pk, tenant) pairs) that `queryset` still holds (it is re-checked in the statement,
         so a row changed since it was chosen stays), tenant by tenant for the counts."""
         by_tenant = defaultdict(list)
@@ -135,59 +151,34 @@ class Run:
             # Only the keys: the collector loads what it deletes, and an event's body may be a megabyte.
             _total, per_model = queryset.filter(pk__in=pks).only("pk").delete()
             self.counts[tenant][kind] += per_model.get(queryset.model._meta.label, 0)
-        return len(rows)
 
 
 def prune_jobs(run: Run) -> None:
-    while run.go_on():
-        rows = list(prunable_jobs(run.cutoff).order_by().values_list("pk", "tenant_id")[: run.batch_size])
-        if not rows:
-            return
-        run.delete("jobs", prunable_jobs(run.cutoff), rows)
+    for found in run.batches(prunable_jobs(run.cutoff), "created_at", "tenant_id"):
+        run.delete("jobs", prunable_jobs(run.cutoff), [(pk, tenant) for _at, pk, tenant in found])
 
 
 def prune_events(run: Run) -> None:
-    while run.go_on():
-        rows = list(prunable_events(run.cutoff).order_by().values_list("pk", "tenant_id")[: run.batch_size])
-        if not rows:
-            return
-        run.delete("events", prunable_events(run.cutoff), rows)
+    for found in run.batches(prunable_events(run.cutoff), "received_at", "tenant_id"):
+        run.delete("events", prunable_events(run.cutoff), [(pk, tenant) for _at, pk, tenant in found])
 
 
 def prune_tombstones(run: Run) -> None:
-    """In (updated_at, id) order from where the last batch ended, so rows kept for a review are passed over."""
     named = named_by_open_reviews()
-    after = None
-    while run.go_on():
-        rows = tombstones(run.tombstone_cutoff)
-        if after is not None:
-            rows = rows.filter(Q(updated_at__gt=after[0]) | Q(updated_at=after[0], pk__gt=after[1]))
-        found = list(
-            rows.order_by("updated_at", "pk").values_list(
-                "pk", "updated_at", "tenant_id", "connection_id", "remote_id"
-            )[: run.batch_size]
-        )
-        if not found:
-            return
-        after = (found[-1][1], found[-1][0])
+    rows = tombstones(run.tombstone_cutoff)
+    for found in run.batches(rows, "updated_at", "tenant_id", "connection_id", "remote_id"):
         run.delete(
             "mirror_rows",
             tombstones(run.tombstone_cutoff),
-            [(pk, tenant) for pk, _at, tenant, connection, remote_id in found if (connection, remote_id) not in named],
+            [(pk, tenant) for _at, pk, tenant, connection, remote_id in found if (connection, remote_id) not in named],
         )
 
 
 def prune_ledger(run: Run) -> None:
-    while run.go_on():
-        gone = list(
-            gone_records(run.cutoff)
-            .order_by()
-            .values_list("tenant_id", "integration_id", "source_type", "source_id")[: run.batch_size]
-        )
-        if not gone:
-            return
+    fields = ("tenant_id", "integration_id", "source_type", "source_id")
+    for found in run.batches(gone_records(run.cutoff), "created_at", *fields):
         by_tenant = defaultdict(Q)
-        for tenant, integration, source_type, source_id in gone:
+        for _at, _pk, tenant, integration, source_type, source_id in found:
             by_tenant[tenant] |= Q(integration_id=integration, source_type=source_type, source_id=source_id)
         for tenant, records in by_tenant.items():
             run.counts[tenant]["ledger_rows"] += WriteLedger.objects.filter(records).delete()[0]
