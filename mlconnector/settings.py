@@ -213,6 +213,14 @@ SYNC_LEASE_SECONDS = env.int("SYNC_LEASE_SECONDS", default=60)
 SYNC_TASK_BUDGET_SECONDS = env.int("SYNC_TASK_BUDGET_SECONDS", default=60)
 SYNC_MAX_ATTEMPTS = env.int("SYNC_MAX_ATTEMPTS", default=12)
 SYNC_RATE_BUDGET_FRACTION = env.float("SYNC_RATE_BUDGET_FRACTION", default=0.8)
+# Retention of the sync tables (syncs.retention, scheduled hourly): finished jobs and inbound events older
+# than SYNC_RETENTION_DAYS (open failures, the last success of each record and the events jobs point to
+# stay), mirror rows of records deleted on their system MIRROR_TOMBSTONE_DAYS after the deletion.
+SYNC_RETENTION_DAYS = env.int("SYNC_RETENTION_DAYS", default=30)
+MIRROR_TOMBSTONE_DAYS = env.int("MIRROR_TOMBSTONE_DAYS", default=30)
+# Names a process keeps in its match indexes, all integrations together (100,000 names: about a second to build
+# and tens of megabytes); past it the least recently used indexes are dropped, and rebuilt when next needed.
+MATCH_INDEX_MAX_NAMES = env.int("MATCH_INDEX_MAX_NAMES", default=300_000)
 # A poll's (or backfill's) claim on its integration lapses after this, so a killed worker stops polling for no
 # longer; above the task timeout (Q_CLUSTER), so a poll still running never loses it.
 POLL_CLAIM_SECONDS = env.int("POLL_CLAIM_SECONDS", default=300)

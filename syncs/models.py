@@ -29,7 +29,7 @@ class InboundEvent(models.Model):
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.WEBHOOK)
     event_name = models.CharField(max_length=100)
     object_type = models.CharField(max_length=60, blank=True)
-    object_id = models.CharField(max_length=100, blank=True, db_index=True)
+    object_id = models.CharField(max_length=100, blank=True)
     # The provider's event id where there is one, else a hash of the meaningful fields (see each provider's
     # webhooks.py): unique per connection, so a redelivery is recognised and stored nowhere.
     dedupe_key = models.CharField(max_length=128)
@@ -49,6 +49,8 @@ class InboundEvent(models.Model):
         indexes = [
             models.Index(fields=["tenant", "-received_at"]),
             models.Index(fields=["status", "received_at"]),
+            # A connection's recent deliveries and its last day's counts (the connection page's webhook panel).
+            models.Index(fields=["connection", "source", "-received_at", "-id"], name="event_connection_deliveries"),
         ]
 
     def __str__(self):
@@ -142,7 +144,13 @@ class RecordLink(models.Model):
                 name="one_link_per_source_and_target_type",
             )
         ]
-        indexes = [models.Index(fields=["integration", "target_type", "target_id"])]
+        indexes = [
+            models.Index(fields=["integration", "target_type", "target_id"]),
+            # The links page: a tenant's links by a record's id on either side, else its latest links.
+            models.Index(fields=["tenant", "source_id"], name="link_tenant_source_id"),
+            models.Index(fields=["tenant", "target_id"], name="link_tenant_target_id"),
+            models.Index(fields=["tenant", "-updated_at"], name="link_tenant_updated"),
+        ]
 
     def __str__(self):
         return f"{self.source_type}:{self.source_id} -> {self.target_type}:{self.target_id} ({self.method})"
@@ -231,7 +239,8 @@ class RemoteRecord(models.Model):
         indexes = [
             models.Index(fields=["connection", "record_type", "normalised_name"]),
             models.Index(fields=["connection", "record_type", "updated_at"]),
-            models.Index(fields=["external_id"]),
+            # The rows of deleted records, oldest first, for syncs.retention; small, as such rows are few.
+            models.Index(fields=["updated_at", "id"], condition=models.Q(deleted=True), name="mirror_tombstones"),
         ]
 
     def __str__(self):

@@ -8,7 +8,7 @@ import audit
 from connections import failures, registry
 from connections.models import Connection, Integration
 from connections.providers.errors import AuthExpired, ProviderError, Retryable
-from syncs import engine, fitcheck, mirror, polling
+from syncs import engine, fitcheck, mirror, polling, retention
 from syncs.ingest import events
 from syncs.models import FitCheck, InboundEvent, SyncJob
 
@@ -61,6 +61,12 @@ def run_due(integration_pk: int) -> int:
 
 def sweep() -> dict:
     return engine.sweep()
+
+
+def prune() -> dict:
+    """Hourly: finished jobs, inbound events, mirror tombstones and ledger rows past their retention
+    (syncs.retention; each run stops within its time budget, the next one goes on)."""
+    return retention.prune()
 
 
 def poll_integration(integration_pk: int, backfill: bool = False, claim: str | None = None) -> int:

@@ -11,6 +11,8 @@ expired and another claimed it) stops where it notices, records nothing more and
 owner; the loss is logged and audited beside the job, not on its timeline.
 """
 
+import hashlib
+import json
 import logging
 import time
 import uuid
@@ -21,6 +23,7 @@ from django.conf import settings
 from django.utils import timezone
 
 import audit
+from audit.redaction import mask_values, redact
 from connections.models import Connection
 from connections.providers.errors import AuthExpired, Permanent, ProviderError, RateLimited, Retryable
 from syncs.engine.claims import LeaseLost, claim, running, settle
@@ -198,11 +201,20 @@ def prepare(job: SyncJob, ctx: Context, flow) -> tuple[dict, SourceRef, Plan] | 
         "job.mapped",
         plan.summary or f"Mapped to {', '.join(part.target_type for part in plan.parts)}.",
         data={
-            "input": record,
+            "input": fetched_reference(record),
             "output": plan.parts[0].payload if single else {part.part: part.payload for part in plan.parts},
         },
     )
     return record, ref, plan
+
+
+def fetched_reference(record: dict) -> dict:
+    """What `job.mapped` keeps of its input: the record is in `job.fetched` in full, so a pointer to it and a
+    digest (of the redacted form that event stores) rather than a second copy; a client's invoice history can
+    be hundreds of kilobytes."""
+    stored = mask_values(redact(record), audit.secrets_in_play())
+    text = json.dumps(stored, sort_keys=True, ensure_ascii=False, default=str)
+    return {"same_as": "job.fetched", "bytes": len(text.encode()), "sha256": hashlib.sha256(text.encode()).hexdigest()}
 
 
 def finish(job: SyncJob, plan: Plan, outcomes: list[dict]) -> None:

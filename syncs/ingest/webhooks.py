@@ -230,6 +230,13 @@ def receive_app(request, provider):
     return JsonResponse({"ok": True, **totals})
 
 
+def deliveries(connection):
+    """The connection's webhook deliveries, latest first (the index `event_connection_deliveries`)."""
+    return InboundEvent.objects.filter(connection=connection, source=InboundEvent.Source.WEBHOOK).order_by(
+        "-received_at", "-id"
+    )
+
+
 def delivery_summary(connection, *, limit: int = 10) -> dict:
     """What the connection page shows: the last deliveries, whatever became of them, and 24-hour counts."""
     since = timezone.now() - timedelta(hours=24)
@@ -243,13 +250,13 @@ def delivery_summary(connection, *, limit: int = 10) -> dict:
             "what": f"{e.event_name} {e.object_id}",
             "duplicates": e.duplicates,
         }
-        for e in events.filter(source=InboundEvent.Source.WEBHOOK)[:limit]
+        for e in deliveries(connection)[:limit]
     ] + [
         {"at": r.created_at, "outcome": "Rejected", "what": r.data.get("reason", ""), "duplicates": 0}
         for r in rejected[:limit]
     ]
     recent.sort(key=lambda row: row["at"], reverse=True)
-    last_day = events.filter(received_at__gte=since, source=InboundEvent.Source.WEBHOOK)
+    last_day = deliveries(connection).filter(received_at__gte=since)
     return {
         "url": webhook_url(connection),
         "recent": recent[:limit],

@@ -179,6 +179,12 @@ class MatchIndex:
     def __len__(self) -> int:
         return len(self._position)
 
+    @property
+    def names(self) -> int:
+        """The name strings it holds (records, their second forms, aliases, and those replaced since): what its
+        memory grows with, and what a process's cap on its indexes counts."""
+        return len(self._choices)
+
     def add(self, record: TargetRecord | Sequence) -> None:
         """Add a target record, or replace the one with the same record id (its aliases stay with it)."""
         record = _as_record(record)

@@ -122,6 +122,14 @@ def inbound_body(event) -> str:
     return event.body[:4000]
 
 
+def mapped_input(value) -> str:
+    """A mapping's input: a pointer to the fetched record (see `engine.run.fetched_reference`), or, in events
+    written before there were pointers, the record itself."""
+    if isinstance(value, dict) and value.get("same_as") == "job.fetched":
+        return f"The fetched record above ({value.get('bytes', '?')} bytes, sha256 {str(value.get('sha256'))[:12]}…)"
+    return pretty(value)
+
+
 @dataclass
 class Step:
     """One line of a job's timeline: an audit event, with what to show of its data."""
@@ -144,7 +152,7 @@ def describe(event: AuditEvent) -> Step:
         details.append(("Record", pretty(data.get("record"))))
     elif event.kind == "job.mapped":
         title = "Mapped"
-        details += [("Input", pretty(data.get("input"))), ("Output", pretty(data.get("output")))]
+        details += [("Input", mapped_input(data.get("input"))), ("Output", pretty(data.get("output")))]
     elif event.kind == "job.matched":
         title = "Match decision"
     elif event.kind == "job.retry_scheduled":

@@ -2,15 +2,19 @@
 
 100,000 names take over a second to index, so an index is built once per process, integration and record
 type, then kept fresh from the mirror rows and aliases changed since it last looked; removing an alias (an
-index only grows) makes every process rebuild (`invalidate`).
+index only grows) makes every process rebuild (`invalidate`). Such an index holds tens of megabytes, so a
+process keeps at most MATCH_INDEX_MAX_NAMES names in all, dropping the least recently used indexes first; a
+web request never builds one (`built_index`, and the review search reads the mirror table instead).
 """
 
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
@@ -47,7 +51,7 @@ class _Cached:
 SLACK = timedelta(seconds=10)
 
 
-_INDEXES: dict[tuple, _Cached] = {}
+_INDEXES: OrderedDict[tuple, _Cached] = OrderedDict()  # least recently used first
 _LOCK = threading.Lock()
 
 
@@ -121,18 +125,58 @@ def _refresh(cached: _Cached, integration, connection, record_type: str) -> None
     cached.index.thresholds = thresholds_for(integration)
 
 
+def outlived_tombstones(cached: _Cached) -> bool:
+    """Its last look is older than the rows of deleted records are kept (syncs.retention): a deletion it never
+    saw may have no row left to tell it, so it is rebuilt instead."""
+    return cached.seen_until <= timezone.now() - timedelta(days=settings.MIRROR_TOMBSTONE_DAYS) + SLACK
+
+
+def _key(integration, record_type: str, connection) -> tuple:
+    return (connection.uuid, record_type, integration.uuid)
+
+
 def index_for(integration, record_type: str, connection=None) -> MatchIndex:
     """The match index over `connection`'s mirror (default: the integration's target) and its aliases."""
     connection = connection or integration.target
-    key = (connection.uuid, record_type, integration.uuid)
+    key = _key(integration, record_type, connection)
     generation = _generation(integration)
     with _LOCK:
         cached = _INDEXES.get(key)
-        if cached is None or cached.generation != generation:
+        if cached is None or cached.generation != generation or outlived_tombstones(cached):
             cached = _INDEXES[key] = _build(integration, connection, record_type, generation)
         else:
             _refresh(cached, integration, connection, record_type)
+        _INDEXES.move_to_end(key)
+        _evict()
         return cached.index
+
+
+def built_index(integration, record_type: str, connection=None) -> MatchIndex | None:
+    """The index this process already holds, brought up to date, or None: never built here (web requests)."""
+    connection = connection or integration.target
+    key = _key(integration, record_type, connection)
+    with _LOCK:
+        cached = _INDEXES.get(key)
+        if cached is None or cached.generation != _generation(integration) or outlived_tombstones(cached):
+            return None
+        _refresh(cached, integration, connection, record_type)
+        _INDEXES.move_to_end(key)
+        return cached.index
+
+
+def _evict() -> None:
+    """Drop the least recently used indexes until the rest hold at most MATCH_INDEX_MAX_NAMES names; the one just
+    used stays, however large."""
+    total = sum(cached.index.names for cached in _INDEXES.values())
+    while total > settings.MATCH_INDEX_MAX_NAMES and len(_INDEXES) > 1:
+        _, oldest = _INDEXES.popitem(last=False)
+        total -= oldest.index.names
+
+
+def held_indexes() -> list[tuple]:
+    """The keys (connection uuid, record type, integration uuid) of the indexes held, least recently used first."""
+    with _LOCK:
+        return list(_INDEXES)
 
 
 def forget_indexes() -> None:

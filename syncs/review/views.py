@@ -101,13 +101,12 @@ def review_item(request, uuid):
 
 
 def search(item: ReviewItem, query: str):
-    """Any record of the side the item picks from, by name, from the mirror's match index."""
+    """Any record of the side the item picks from, by name: from the mirror table, or from the match index if
+    this process holds it already (a request never builds one: see syncs.review.search)."""
     integration = item.integration
     if item.kind == ReviewItem.Kind.MATCH:
-        index = review.index_for(integration, item.target_type)
-    else:
-        index = review.index_for(integration, item.candidate_type, connection=integration.source)
-    return index.search(query, limit=10)
+        return review.search(integration, item.target_type, query, limit=10)
+    return review.search(integration, item.candidate_type, query, connection=integration.source, limit=10)
 
 
 def decided(request, item: ReviewItem, message: str, level=messages.SUCCESS):
@@ -169,13 +168,17 @@ def review_dismiss(request, uuid):
 def record_links(request):
     """The links of a record (by its id on either side, or all when none is given); manual ones can be undone."""
     record = request.GET.get("record", "").strip()[:100]
-    links = RecordLink.objects.filter(tenant=request.tenant).select_related(
-        "integration__source", "integration__target"
-    )
+    context = {"links": links_of(request.tenant, record)[:PAGE_SIZE], "record": record}
+    return render(request, "syncs/record_links.html", context)
+
+
+def links_of(tenant, record: str = ""):
+    """The tenant's links of a record by its id on either side (all when none is given), latest first: the
+    indexes `link_tenant_source_id`, `link_tenant_target_id` and `link_tenant_updated` serve it."""
+    links = RecordLink.objects.filter(tenant=tenant).select_related("integration__source", "integration__target")
     if record:
         links = links.filter(Q(source_id=record) | Q(target_id=record))
-    context = {"links": links.order_by("-updated_at")[:PAGE_SIZE], "record": record}
-    return render(request, "syncs/record_links.html", context)
+    return links.order_by("-updated_at")
 
 
 @tenant_required

@@ -7,6 +7,9 @@ from django_q.models import Schedule
 SCHEDULES = [
     ("refresh-tokens", "connections.tasks.refresh_tokens", 5),
     ("prune-audit", "audit.tasks.prune", 24 * 60),
+    # Sync tables past SYNC_RETENTION_DAYS / MIRROR_TOMBSTONE_DAYS; a run stops after a minute, so a backlog
+    # (the first run after an upgrade) is worked off over several hours instead of one long task.
+    ("prune-syncs", "syncs.tasks.prune", 60),
     # The engine's safety net: due and orphaned jobs, lost enqueues, parked jobs whose connection is back.
     # django-q2's scheduler looks every 30 s, so this runs about once a minute.
     ("sweep-jobs", "syncs.tasks.sweep", 1),

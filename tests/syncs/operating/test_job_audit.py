@@ -84,3 +84,31 @@ def test_a_typed_record_id_finds_exactly_that_record(tenant_a, refs):
 def test_a_bare_record_id_finds_that_id_of_any_type(tenant_a, refs):
     assert names(tenant_a, "100001") == ["bare", "other type", "target", "typed"]
     assert names(tenant_a, "00001") == []
+
+
+def test_an_invoices_job_keeps_the_fetched_record_once_in_full(sandbox, fbzd, flush, client, owner_a):
+    """The mapping's input is the fetched record: `job.mapped` points at `job.fetched` instead of a copy."""
+    import hashlib
+    import json
+
+    from syncs.models import SyncJob
+    from tests.helpers.billing import fb_client, fb_invoice, mirror, zendesk_customer
+
+    zendesk_customer(sandbox, "Acme Corporation")
+    mirror(fbzd)
+    customer = fb_client(sandbox, "Acme Corporation")
+    for n in range(3):
+        fb_invoice(sandbox, customer, f"{100 + n}.00", days_ago=10 - n)
+    flush()
+    job = SyncJob.objects.filter(source_type="invoice", status="succeeded").latest("pk")
+    fetched = AuditEvent.objects.get(job=job, kind="job.fetched").data["record"]
+    mapped = AuditEvent.objects.get(job=job, kind="job.mapped").data["input"]
+    stored = json.dumps(fetched, sort_keys=True, ensure_ascii=False)
+    assert mapped == {
+        "same_as": "job.fetched",
+        "bytes": len(stored.encode()),
+        "sha256": hashlib.sha256(stored.encode()).hexdigest(),
+    }
+    client.force_login(owner_a)
+    page = client.get(f"/jobs/{job.uuid}/").content.decode()
+    assert "The fetched record above" in page
