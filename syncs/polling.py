@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django_scopes import scopes_disabled
 
 from connections.models import Integration
@@ -91,31 +92,57 @@ def let_go(integration_pk: int, claim: str) -> None:
     Integration.objects.filter(pk=integration_pk, poll_claim=claim).update(poll_claim="", poll_claim_expires_at=None)
 
 
-def run(integration: Integration, *, backfill: bool = False, claim: str | None = None) -> int:
+class Continues(Exception):
+    """The walk ran out of its task's time and queued its next stretch, which holds the claim now."""
+
+    def __init__(self, seen: int):
+        super().__init__(seen)
+        self.seen = seen
+
+
+def run(
+    integration: Integration, *, backfill: bool = False, claim: str | None = None, resume: dict | None = None
+) -> int:
     """Walk the source's changes (all records for a backfill); returns how many records were seen.
 
-    `claim`: the claim it runs under (see `hold`); the watermark then moves only while it is still ours."""
+    `claim`: the claim it runs under (see `hold`); the watermark then moves only while it is still ours.
+    A walk is a chain of short tasks: past SYNC_TASK_BUDGET_SECONDS it queues its continuation from the next
+    page (`resume`) and raises `Continues`, so no task outlives django-q2's timeout. A backfill also keeps
+    that checkpoint on the integration after every page: one whose worker was killed resumes from there."""
     flow = integration.flow
-    started = timezone.now()
+    resume = resume or {}
+    started = parse_datetime(resume["started"]) if resume.get("started") else timezone.now()
     since = None if backfill else integration.poll_watermark
     source = InboundEvent.Source.BACKFILL if backfill else InboundEvent.Source.POLL
     ctx = engine.Context(None, integration)
-    seen = 0
-    if backfill:
+    seen = int(resume.get("seen") or 0)
+    if backfill and not resume:
         save_progress(integration, status="running", done=0, started_at=started.isoformat())
     # A flow that writes in bulk is woken once its batch is full (or at the end), not once a page.
     batch, waiting = getattr(flow, "batch_size", 0) or 1, 0
-    for record_type in flow.polled_types:
-        page, more = 1, True
+    types = list(flow.polled_types)
+    first_type = resume.get("record_type") if resume.get("record_type") in types else types[0]
+    walked = [] if resume.get("page") == 0 else types[types.index(first_type) :]  # page 0: every page was read
+    clock, pages_here = engine.TaskClock(), 0
+    for record_type in walked:
+        page, more = (int(resume.get("page") or 1) if record_type == first_type else 1), True
         while more:
+            if pages_here and clock.spent():
+                if waiting:
+                    wake(integration.pk)
+                checkpoint = {"record_type": record_type, "page": page, "seen": seen, "started": started.isoformat()}
+                continue_walk(integration, backfill, claim, checkpoint)
+                raise Continues(seen)
             records, more = flow.changes(ctx, record_type, since, page)
+            pages_here += 1
             with transaction.atomic():
                 for record in records:
                     store_change(integration, source, record_type, record)
                 seen += len(records)
                 waiting += len(records)
                 if backfill:
-                    save_progress(integration, status="running", done=seen, page=page, record_type=record_type)
+                    following = (record_type, page + 1) if more else next_start(types, record_type)
+                    save_progress(integration, status="running", done=seen, record_type=following[0], page=following[1])
                 if waiting >= batch:
                     transaction.on_commit(lambda: wake(integration.pk))
                     waiting = 0
@@ -147,6 +174,40 @@ def run(integration: Integration, *, backfill: bool = False, claim: str | None =
         data={"records": seen},
     )
     return seen
+
+
+def next_start(types: list[str], record_type: str) -> tuple[str, int]:
+    """Where a walk goes after the last page of `record_type`: the next type's first page."""
+    later = types[types.index(record_type) + 1 :]
+    return (later[0], 1) if later else (record_type, 0)
+
+
+def continue_walk(integration: Integration, backfill: bool, claim: str | None, checkpoint: dict) -> None:
+    from syncs.engine.jobs import queue_task
+
+    queue_task("syncs.tasks.poll_integration", integration.pk, backfill, claim, checkpoint)
+
+
+def stalled_backfills() -> list[tuple[int, dict]]:
+    """Backfills still "running" whose claim lapsed (their worker was killed): (integration pk, checkpoint)."""
+    now = timezone.now()
+    with scopes_disabled():
+        rows = Integration.objects.filter(unclaimed(now), enabled=True, backfill__status="running").values_list(
+            "pk", "backfill"
+        )
+        return [
+            (
+                pk,
+                {
+                    "record_type": b.get("record_type"),
+                    "page": b.get("page") or 1,
+                    "seen": b.get("done") or 0,
+                    "started": b.get("started_at"),
+                },
+            )
+            for pk, b in rows
+            if b.get("record_type")
+        ]
 
 
 def store_change(integration: Integration, source: str, record_type: str, record: dict) -> None:

@@ -69,8 +69,11 @@ def prune() -> dict:
     return retention.prune()
 
 
-def poll_integration(integration_pk: int, backfill: bool = False, claim: str | None = None) -> int:
-    """One poll (or backfill) of an integration, under its claim: none runs while another one does."""
+def poll_integration(
+    integration_pk: int, backfill: bool = False, claim: str | None = None, resume: dict | None = None
+) -> int:
+    """One stretch of a poll (or backfill) of an integration, under its claim: none runs while another one
+    does. `resume` is the checkpoint a previous stretch stopped at (syncs.polling.run); the claim passes on."""
     with scopes_disabled():
         integration = Integration.objects.select_related("tenant").filter(pk=integration_pk).first()
     if integration is None:
@@ -80,15 +83,20 @@ def poll_integration(integration_pk: int, backfill: bool = False, claim: str | N
         if claim is None:
             logger.info("integration %s is being polled already; this poll is not run", integration_pk)
             return 0
+        handed_on = False
         try:
-            return walk(integration, backfill, claim)
+            return walk(integration, backfill, claim, resume)
+        except polling.Continues as continued:
+            handed_on = True
+            return continued.seen
         finally:
-            polling.let_go(integration.pk, claim)
+            if not handed_on:
+                polling.let_go(integration.pk, claim)
 
 
-def walk(integration: Integration, backfill: bool, claim: str) -> int:
+def walk(integration: Integration, backfill: bool, claim: str, resume: dict | None = None) -> int:
     record_type = integration.flow.target_record_type
-    if backfill and mirror.source_for(integration.target, record_type):
+    if backfill and not resume and mirror.source_for(integration.target, record_type):
         # The backlog's jobs match against the target's records: load them first, or not start.
         try:
             mirror.load(integration.target, record_type)
@@ -98,7 +106,7 @@ def walk(integration: Integration, backfill: bool, claim: str) -> int:
                 "backfill.failed", f"The backlog waits: the target's records could not be read ({exc}).", "error"
             )
             return 0
-    return polling.run(integration, backfill=backfill, claim=claim)
+    return polling.run(integration, backfill=backfill, claim=claim, resume=resume)
 
 
 def poll_due() -> int:
@@ -111,6 +119,9 @@ def poll_due() -> int:
         if not queue_task("syncs.tasks.poll_integration", pk, False, claim):
             with scopes_disabled():
                 polling.let_go(pk, claim)
+    # A backfill whose worker was killed goes on from its last page, not from the start.
+    for pk, checkpoint in polling.stalled_backfills():
+        queue_task("syncs.tasks.poll_integration", pk, True, None, checkpoint)
     return len(due)
 
 

@@ -36,12 +36,13 @@ from syncs.engine.jobs import (
 )
 from syncs.engine.pacing import backoff, pause, paused_until, take_budget
 from syncs.engine.replay import replay, replay_jobs, replay_matching
-from syncs.engine.run import execute, retry_later, run, run_claimed, run_due
+from syncs.engine.run import TaskClock, execute, retry_later, run, run_claimed, run_due
 from syncs.engine.sweeper import sweep
 
 __all__ = [
     "Context",
     "LeaseLost",
+    "TaskClock",
     "backoff",
     "claim",
     "enqueue",
