@@ -182,8 +182,14 @@ def load_mirror(connection_pk: int, record_type: str | None = None) -> int:
 
 
 def poll_mirrors() -> int:
-    """Scheduled: each mirrored target's changes since its watermark (the provider's changes export)."""
-    return sum(poll_mirror(pk, record_type) for pk, record_type in mirror.connections_to_poll())
+    """Scheduled: each mirrored target's changes since its watermark (the provider's changes export), one task
+    per mirror, so the whole round is never one task that django-q2's timeout could cut; returns how many."""
+    from syncs.engine.jobs import queue_task
+
+    mirrors = mirror.connections_to_poll()
+    for pk, record_type in mirrors:
+        queue_task("syncs.tasks.poll_mirror", pk, record_type)
+    return len(mirrors)
 
 
 def poll_mirror(connection_pk: int, record_type: str) -> int:

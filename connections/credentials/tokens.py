@@ -265,28 +265,38 @@ def mark_needs_reauth(connection: Connection, why: str) -> AuthExpired:
 
 
 def refresh_due_connections() -> int:
-    """Scheduled: refresh tokens expiring within the margin, and every rotating refresh token once a day.
+    """Refresh tokens expiring within the margin, and every rotating refresh token once a day, here and now
+    (the schedule hands each to a task of its own: connections.tasks.refresh_tokens).
 
     Each connection on its own: one that fails is recorded on itself (`connections.failures`) and the others
     are still refreshed. Candidates are read without their secrets, so one that cannot be decrypted is found
     when its turn comes, not while every tenant's are loaded.
     """
+    count = 0
+    for pk in due_for_refresh():
+        with scopes_disabled():
+            tenant_id = Connection.objects.filter(pk=pk).values_list("tenant_id", flat=True).first()
+        with scope(tenant=tenant_id):
+            count += refresh_scheduled(pk)
+    return count
+
+
+def due_for_refresh() -> list[int]:
+    """Connections whose access token expires within the margin, or whose refresh token was last rotated
+    more than a day ago; read without their secrets."""
     now = timezone.now()
     day_ago = now - timedelta(days=1)
     with scopes_disabled():
         candidates = list(
             Connection.objects.filter(status__in=[Connection.Status.ACTIVE, Connection.Status.ERROR])
             .exclude(refresh_token=None)
-            .values_list("pk", "tenant_id", "access_expires_at", "tokens_refreshed_at")
+            .values_list("pk", "access_expires_at", "tokens_refreshed_at")
         )
-    count = 0
-    for pk, tenant_id, expires, last in candidates:
-        stale = expires is None or expires - margin() <= now
-        if not stale and last is not None and last > day_ago:
-            continue
-        with scope(tenant=tenant_id):
-            count += refresh_scheduled(pk)
-    return count
+    return [
+        pk
+        for pk, expires, last in candidates
+        if expires is None or expires - margin() <= now or last is None or last <= day_ago
+    ]
 
 
 def refresh_scheduled(connection_pk: int) -> bool:

@@ -62,7 +62,7 @@ def test_a_secret_no_key_decrypts_marks_its_connection_and_the_other_mirrors_are
         Connection.objects.filter(pk=broken.pk).update(access_token="written-with-a-key-since-removed")
     settings.FIELD_ENCRYPTION_KEY = keys
 
-    assert tasks.poll_mirrors() == 1
+    assert tasks.poll_mirrors() == 2, "each mirror polled by a task of its own"
 
     assert polled(healthy) == ["Newcomer"]
     marked = plain(broken)
@@ -84,7 +84,7 @@ def test_an_unexpected_error_in_one_mirror_marks_that_connection_only_and_a_late
         return real(connection, start)
 
     monkeypatch.setattr(zendesk_client, "organizations_changed_since", changes)
-    assert tasks.poll_mirrors() == 1
+    assert tasks.poll_mirrors() == 2
     assert polled(healthy) == ["Newcomer"]
     marked = plain(broken)
     assert marked["status"] == "error" and "ValueError" in marked["last_error"]

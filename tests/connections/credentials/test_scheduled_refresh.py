@@ -118,3 +118,21 @@ def test_the_failing_connection_is_named_on_the_dashboard_and_the_connections_pa
     for page in ("/", "/connections/", f"/connections/{connection.uuid}/"):
         text = client_a.get(page).content.decode()
         assert "Renewing access failed unexpectedly (KeyError)" in text, page
+
+
+def test_the_schedule_hands_each_connection_to_a_task_of_its_own(sandbox, two_tenants, monkeypatch):
+    """One task for every tenant's refresh could outlive django-q2's timeout, which kills it for good."""
+    from connections import tasks
+    from syncs.engine import jobs
+
+    queued = []
+    monkeypatch.setattr(jobs, "queue_task", lambda *args: queued.append(args) or True)
+    before = len(sandbox["freshbooks"].journal.entries(kind="request"))
+    assert tasks.refresh_tokens() == 2
+    assert len(sandbox["freshbooks"].journal.entries(kind="request")) == before, "nothing refreshed in the round"
+    assert sorted(queued) == sorted(("connections.tasks.refresh_connection", c.pk) for c in two_tenants)
+    _, healthy = two_tenants
+    before = healthy.refresh_token
+    assert tasks.refresh_connection(healthy.pk) is True
+    healthy.refresh_from_db()
+    assert healthy.refresh_token != before
