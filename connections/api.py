@@ -121,9 +121,10 @@ class TenantConnectionField(serializers.SlugRelatedField):
             self.fail("does_not_exist", slug_name="uuid", value=data)
 
 
-# At least a minute, as the API writes durations: "00:15:00", "1 00:00:00" (a day), fractions of a second after a dot.
+# At least a minute and under 1,000 days (longer ones overflow the database's interval), as the API writes
+# durations: "00:15:00", "1 00:00:00" (a day), fractions of a second after a dot.
 POLL_INTERVAL = (
-    r"^(?:[1-9][0-9]{0,8} [0-9]{2}:[0-5][0-9]:[0-5][0-9]|(?:0[1-9]|[1-9][0-9]):[0-5][0-9]:[0-5][0-9]"
+    r"^(?:[1-9][0-9]{0,2} [0-9]{2}:[0-5][0-9]:[0-5][0-9]|(?:0[1-9]|[1-9][0-9]):[0-5][0-9]:[0-5][0-9]"
     r"|00:(?:0[1-9]|[1-5][0-9]):[0-5][0-9])(?:\.[0-9]{1,6})?$"
 )
 
@@ -134,7 +135,7 @@ class PollIntervalField(serializers.DurationField):
 
     def to_internal_value(self, value):
         if not isinstance(value, str) or not re.fullmatch(POLL_INTERVAL, value):
-            self.fail("invalid", format='"HH:MM:SS" or "D HH:MM:SS", at least a minute')
+            self.fail("invalid", format='"HH:MM:SS" or "D HH:MM:SS", at least a minute and under 1,000 days')
         return super().to_internal_value(value)
 
 

@@ -83,6 +83,7 @@ def test_the_poll_interval_is_written_as_it_is_read(api_a, billing, value, secon
         {"poll_interval": "00:00:30"},
         {"poll_interval": "900"},
         {"poll_interval": 900},
+        {"poll_interval": "714360650 59:34:31.9"},  # overflowed PostgreSQL's interval: a 500
         {"enabled": 1},
         {"enabled": "yes"},
     ],
