@@ -16,6 +16,32 @@ FAULT_NAMES = {
 }
 
 
+# What the first chaos runs found, and what became of it; kept beside the figures they produce.
+FINDINGS = """
+## What the chaos run found
+
+Each was a loss or a failure for good under these faults; each is fixed, with a test that failed before:
+
+- `run_sweeper` exited on a PostgreSQL restart (an `OperationalError` out of its loop), so reclaiming a killed
+  worker's jobs waited for the minute's `sweep-jobs` schedule; a failed sweep is now logged and the next one
+  runs on a fresh connection.
+- FreshBooks -> Salesforce: an Account whose upsert timed out (still pending in the ledger) counted as written,
+  so the client's next invoice sent its Opportunity alone and Salesforce refused it for good (the Account's
+  external id not found); the plan now carries the Account again until it surely landed.
+- Zuora: an HTTP 503 whose body said `success: false` (category 60) was read as a refusal; every 500, 502, 503
+  and 504 is now retried, as Zuora advises.
+- The write ledger: a job's refusal deleted the row of a part another job had written meanwhile (an invoice's
+  job and its payment's both bill the Zuora invoice), so every later job created the invoice again, Zuora
+  refused the taken number, and the payments never applied, replay or not. A refusal now undoes only a pending
+  mark, and the Zuora flow takes an invoice Zuora already holds under the FreshBooks id when a create is refused.
+
+Found and left as it is: a 429 from Salesforce carrying `REQUEST_LIMIT_EXCEEDED` is read as the org's daily
+allocation spent (a 30-minute pause, whatever its Retry-After says), so the run's 429 storm is aimed at Zendesk
+and Zuora only. The run's own PostgreSQL keeps `synchronous_commit` on: off, a crash loses commits the app had
+already answered 200 for, and the run counts those webhooks lost.
+"""
+
+
 def print_figures(f: dict) -> None:
     first, final = f.get("first_check", {}), f.get("final_check", {})
     print("\n==== chaos run figures ====")
@@ -77,8 +103,8 @@ per invoice version on each open ticket, each Salesforce Account and Opportunity
 Invoice and applied Payment. Failed and parked jobs must be on the failures page; they are replayed from it,
 as an operator would, and the targets compared again. CI runs it at `CHAOS_SCALE=tiny`.
 
-Measured {datetime.now(UTC):%Y-%m-%d} on {platform.machine()} with {platform.python_version()}, scale
-`{f["scale"]}`, seed {f["seed"]}: {f["run_seconds"]} s in all, of which {f["chaos_seconds"]} s of faults.
+Measured {datetime.now(UTC):%Y-%m-%d} ({platform.machine()}, Python {platform.python_version()}), scale `{f["scale"]}`,
+seed {f["seed"]}: {f["run_seconds"]} s in all, of which {f["chaos_seconds"]} s of faults.
 
 ## What happened
 
@@ -108,5 +134,5 @@ Measured {datetime.now(UTC):%Y-%m-%d} on {platform.machine()} with {platform.pyt
 
 Duplicates: **{f["duplicates"]}**. Lost: **{f["lost"]}**. Failures not on the failures page:
 **{f["failures_not_on_page"]}**.
-"""
+{FINDINGS}"""
     path.write_text(text)
