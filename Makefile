@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test schema e2e bench lint format setup migrate clean
+.PHONY: demo test schema e2e bench chaos lint format setup migrate clean
 
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,13 @@ e2e: $(STAMP)
 # Sizes: BENCH_SCALE=tiny|small|full (default small) or per benchmark (see run_all.py); BENCH_OUTPUT=<dir>.
 bench: $(STAMP)
 	$(PY) -m tests.bench.run_all
+
+# The flows under faults (workers killed, PostgreSQL and Redis restarted, the sandbox stopped, 5xx, 429, timeouts, a
+# revoked token), then every target checked against the source; exits 1 on a duplicate, a loss or a failure not on
+# the failures page. Its own PostgreSQL cluster and Redis on free loopback ports (tests/chaos/run.py).
+# CHAOS_SCALE=tiny|small (default small: a few minutes), CHAOS_SEED=<n>, CHAOS_WRITE_DOCS=1 writes docs/reliability.md.
+chaos: $(STAMP)
+	$(PY) -m tests.chaos.run
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -123,10 +123,15 @@ class Context:
         self._ledger(source_type, source_id, part, target_type, target_id, fingerprint, WriteLedger.State.WRITTEN)
 
     def unwritten(self, source_type: str, source_id, part: str) -> None:
-        """The provider refused before writing anything: the next attempt starts afresh."""
+        """The provider refused before writing anything: the next attempt starts afresh. Only a pending mark is
+        undone: a row another job has completed meanwhile says the part is written, and stays."""
         hold(self.job)
         WriteLedger.objects.filter(
-            integration=self.integration, source_type=source_type, source_id=str(source_id), part=part
+            integration=self.integration,
+            source_type=source_type,
+            source_id=str(source_id),
+            part=part,
+            state=WriteLedger.State.PENDING,
         ).delete()
 
     def _ledger(self, source_type, source_id, part, target_type, target_id, fingerprint, state, attempted=None):

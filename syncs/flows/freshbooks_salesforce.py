@@ -142,8 +142,10 @@ class FreshBooksSalesforce(Flow):
             return None
         client_id = str(invoice["customerid"])
         record = {"kind": "invoice", "invoice": invoice, "payment": payment, "client_id": client_id}
-        if not ctx.written("client", client_id, "account"):
-            # The client's Account was never written: this plan carries it first.
+        account = ctx.written("client", client_id, "account")
+        if account is None or account.state != account.State.WRITTEN:
+            # The client's Account was never surely written (never tried, or its answer never came): this plan
+            # carries it first, as an upsert, rather than point the Opportunity at an Account Salesforce may lack.
             record["client"] = freshbooks.get_record(ctx.source, "client", client_id, integration=ctx.integration)
         if fully_paid(invoice):
             record["won_stage"] = salesforce.won_stage(ctx.target, integration=ctx.integration)

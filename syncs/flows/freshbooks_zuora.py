@@ -33,7 +33,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.utils import timezone
 
-from connections.providers.errors import Retryable
+from connections.providers.errors import Invalid, Retryable
 from connections.providers.freshbooks import client as freshbooks
 from connections.providers.freshbooks.domain import client_name, person_name
 from connections.providers.zuora import client as zuora
@@ -327,17 +327,25 @@ class FreshBooksZuora(Flow):
         if target_id:
             return self.amend_invoice(ctx, target_id, fields)
         if self.key_expired(mapped):
-            found = zuora.query_records(
-                ctx.target,
-                "invoices",
-                zuora.INVOICE_ID_FIELD,
-                fields[zuora.INVOICE_ID_FIELD],
-                integration=ctx.integration,
-            )
+            found = self.billed_as(ctx, fields)
             if found:
-                return found[0]["id"]
+                return found
         fields["accountId"] = self.account_of(ctx, mapped.payload["client_id"])
-        return zuora.create(ctx.target, "/v1/invoices", fields, **self.create_args(ctx, mapped))["id"]
+        try:
+            return zuora.create(ctx.target, "/v1/invoices", fields, **self.create_args(ctx, mapped))["id"]
+        except Invalid:
+            # Refused (its number taken, say): another job may have billed it with a key of its own meanwhile.
+            found = self.billed_as(ctx, fields)
+            if found:
+                return found
+            raise
+
+    def billed_as(self, ctx, fields) -> str | None:
+        """Zuora's invoice carrying this FreshBooks invoice's id, if it has one."""
+        found = zuora.query_records(
+            ctx.target, "invoices", zuora.INVOICE_ID_FIELD, fields[zuora.INVOICE_ID_FIELD], integration=ctx.integration
+        )
+        return found[0]["id"] if found else None
 
     def amend_invoice(self, ctx, invoice_id, fields) -> str:
         """A draft (one a person unposted in Zuora to correct it) takes the new lines and due date, then is

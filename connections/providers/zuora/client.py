@@ -2,10 +2,10 @@
 
 A business failure usually arrives as HTTP 200 with `success: false` and 8-digit reason codes whose last two
 digits are the category (zuora.md 6): lock contention, temporary and concurrency ones are retried, the rest
-fail with Zuora's own words. Other endpoint families answer `Success`/`Errors`, `FaultCode` or `code`. Every
-create is a POST with an `Idempotency-Key`: Zuora replays the first answer for the same key, answers 409 while
-it is still working on it (retried) and 422 when the key comes back with another request (a bug of ours,
-said as one).
+fail with Zuora's own words; an HTTP 500, 502, 503 or 504 is retried whatever its body says. Other endpoint
+families answer `Success`/`Errors`, `FaultCode` or `code`. Every create is a POST with an `Idempotency-Key`:
+Zuora replays the first answer for the same key, answers 409 while it is still working on it (retried) and 422
+when the key comes back with another request (a bug of ours, said as one).
 """
 
 import re
@@ -26,6 +26,7 @@ from connections.providers.zuora import ENVIRONMENTS, PROVIDER
 CLIENT_ID_FIELD = "FreshBooksClientId__c"
 INVOICE_ID_FIELD = "FreshBooksInvoiceId__c"
 RETRIED = {"50", "61", "70", "99"}  # lock contention, temporary, concurrency limit, integration (zuora.md 6)
+SERVER_ERRORS = (500, 502, 503, 504)
 TRACK_ID = re.compile(r"[^A-Za-z0-9._-]")
 
 
@@ -80,6 +81,8 @@ def error_in_body(status: int, body):
         )
     if not isinstance(body, dict):
         return None
+    if status in SERVER_ERRORS:  # retried whatever the body's category says (Zuora's own advice, zuora.md 6)
+        return Retryable(f"Zuora answered HTTP {status}: {describe_body(body)}; retried shortly.", **kwargs)
     if body.get("success") is False or body.get("Success") is False:
         reasons = body.get("reasons") or [
             {"code": e.get("Code", ""), "message": e.get("Message", "")} for e in body.get("Errors") or []
@@ -90,6 +93,15 @@ def error_in_body(status: int, body):
     if body.get("code") == "REQUEST_EXCEEDED_LIMIT":
         return Retryable(f"Zuora: {body.get('message', 'too many concurrent requests')}", **kwargs)
     return None
+
+
+def describe_body(body: dict) -> str:
+    """Zuora's words in any of its error shapes, for a message."""
+    reasons = body.get("reasons") or [
+        {"code": e.get("Code", ""), "message": e.get("Message", "")} for e in body.get("Errors") or []
+    ]
+    said = "; ".join(f"{r.get('code')}: {r.get('message')}" for r in reasons)
+    return said or str(body.get("message") or body.get("FaultMessage") or "no reason given")[:200]
 
 
 def _says_idempotency(body) -> bool:

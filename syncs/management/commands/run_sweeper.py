@@ -3,14 +3,21 @@
 django-q2's scheduler looks at its schedules every 30 s, so the `sweep-jobs` schedule runs about once a
 minute: enough as a safety net, too slow for a 5 s retry or a rate-limit window that just reset. Run one or
 more of these beside the workers (sweeping is idempotent: every job is still claimed on its own).
+
+A sweep that fails (the database restarting, a failover) is logged and the next one runs on a fresh
+connection: the process that reclaims a dead worker's jobs must not die of the same outage.
 """
 
+import logging
 import signal
 import threading
 
 from django.core.management.base import BaseCommand
+from django.db import close_old_connections
 
 from syncs.engine import sweep
+
+logger = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
@@ -25,7 +32,14 @@ class Command(BaseCommand):
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: stop.set())
         while True:
-            counts = sweep()
+            close_old_connections()  # drops a connection the server closed (or errored) since the last sweep
+            try:
+                counts = sweep()
+            except Exception:
+                if once:
+                    raise
+                logger.exception("sweep failed; sweeping again in %s s", interval)
+                counts = {}
             if any(counts.values()):
                 self.stdout.write(", ".join(f"{name} {n}" for name, n in counts.items() if n))
             if once or stop.wait(interval):

@@ -23,6 +23,16 @@ def test_a_failure_inside_http_200_is_an_error_by_its_category():
     assert zuora.error_in_body(200, {"success": True, "id": "x"}) is None
 
 
+def test_a_server_error_is_retried_whatever_its_body_says():
+    """Zuora's advice is to retry 500, 502, 503 and 504; such an answer with `success: false` and category 60
+    (internal) was read as a refusal, and the job failed for good on a passing outage."""
+    for status in (500, 502, 503, 504):
+        assert isinstance(failure(50000060, status=status), Retryable)
+        crud = {"Errors": [{"Code": "UNKNOWN_ERROR", "Message": "try later"}], "Success": False}
+        assert isinstance(zuora.error_in_body(status, crud), Retryable)
+    assert isinstance(failure(50000060), Invalid), "category 60 in an HTTP 200 is still Zuora's refusal"
+
+
 def test_the_other_error_families_are_read_too():
     crud = zuora.error_in_body(200, {"Errors": [{"Code": "INVALID_VALUE", "Message": "bad id"}], "Success": False})
     assert isinstance(crud, Invalid) and "bad id" in crud.message

@@ -230,3 +230,19 @@ def test_after_a_refusal_the_fixed_write_is_a_new_attempt_with_a_new_key(monkeyp
         engine.run(job.pk)
         (first, first_since), (second, second_since) = flow.seen
         assert first != second and first_since is None and second_since is None
+
+
+def test_a_refusal_never_clears_a_part_another_job_has_written_meanwhile(setup):
+    """`unwritten` undoes this attempt's pending mark; a row another job completed in the meantime stays, or
+    the next job would write that part again (a second Zuora invoice, refused or not)."""
+    from syncs.engine import Context
+    from syncs.models import WriteLedger
+
+    ctx = Context(None, setup)
+    ctx.writing("invoice", "7", "invoice", "invoice", None, "f1")
+    ctx.wrote("invoice", "7", "invoice", "invoice", "zi-1", "f1")  # a sibling job landed it
+    ctx.unwritten("invoice", "7", "invoice")
+    assert WriteLedger.objects.get(source_type="invoice", source_id="7", part="invoice").target_id == "zi-1"
+    ctx.writing("invoice", "8", "invoice", "invoice", None, "f1")
+    ctx.unwritten("invoice", "8", "invoice")
+    assert not WriteLedger.objects.filter(source_id="8").exists(), "this attempt's own pending mark is undone"

@@ -335,3 +335,31 @@ def test_a_stage_the_org_does_not_have_fails_the_job_with_salesforces_words_and_
     job = SyncJob.objects.get(source_type="invoice")
     assert job.status == "failed" and "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST" in job.last_error_message
     assert "check the stage names on the integration page" in job.last_error_message
+
+
+def test_an_account_whose_write_is_uncertain_is_written_again_before_the_next_invoices_opportunity(
+    sandbox, fbsf, flush, monkeypatch
+):
+    """The Account's upsert timed out (landed or not, nobody knows) and waits for its retry when the client's
+    next invoice comes: that invoice's plan carries the Account again (an upsert, so never a second one)
+    rather than an Opportunity pointing at an Account Salesforce may not have, which it refuses for good."""
+    from connections.providers.errors import Retryable
+    from connections.providers.salesforce import client as salesforce
+
+    real, timed_out = salesforce.upsert, []
+
+    def first_account_times_out(connection, sobject, *args, **kwargs):
+        if sobject == "Account" and not timed_out:
+            timed_out.append(sobject)
+            raise Retryable("POST Account timed out.", provider="salesforce")
+        return real(connection, sobject, *args, **kwargs)
+
+    monkeypatch.setattr(salesforce, "upsert", first_account_times_out)
+    customer = fb_client(sandbox, "Initech")
+    first, second = fb_invoice(sandbox, customer, "80.00"), fb_invoice(sandbox, customer, "90.00")
+    flush()
+    assert timed_out
+    assert not SyncJob.objects.filter(status="failed").exists()
+    assert len(records(sandbox, "Account")) == 1
+    for invoice in (first, second):
+        only(sandbox, "Opportunity", **{INVOICE_ID: invoice["id"]})

@@ -396,3 +396,21 @@ def test_a_poll_bills_what_no_webhook_announced_and_the_late_webhook_adds_nothin
     jobs = SyncJob.objects.filter(source_type="invoice", source_id=str(invoice["id"]))
     assert {j.status for j in jobs} == {"succeeded"} and jobs.count() == 2
     assert AuditEvent.objects.filter(kind="job.unchanged", job__in=jobs).exists()
+
+
+def test_an_invoice_zuora_already_has_under_its_freshbooks_id_is_taken_not_created_again(sandbox, fbzu, flush):
+    """Two jobs billed one invoice at once (an invoice's and a payment's; seen in the chaos run): one created it,
+    the other's create was refused (the number is taken) and its refusal cleared the ledger row. The next job
+    must find Zuora's invoice by its FreshBooks id and apply the payment, not fail on the same refusal forever."""
+    from syncs.models import WriteLedger
+
+    customer = fb_client(sandbox, "Initech")
+    invoice = fb_invoice(sandbox, customer, "500.00")
+    flush()
+    WriteLedger.objects.filter(source_type="invoice", source_id=str(invoice["id"]), part="invoice").delete()
+    pay(sandbox, invoice, "200.00")
+    flush()
+    assert not SyncJob.objects.filter(status="failed").exists()
+    [zi] = tenant(sandbox).invoices.values()
+    [payment] = tenant(sandbox).payments.values()
+    assert payment["appliedAmount"] == 200.0 and zi["balance"] == 300.0
