@@ -13,7 +13,7 @@ import signal
 import threading
 
 from django.core.management.base import BaseCommand
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 
 from syncs.engine import sweep
 
@@ -32,7 +32,8 @@ class Command(BaseCommand):
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: stop.set())
         while True:
-            close_old_connections()  # drops a connection the server closed (or errored) since the last sweep
+            if not connection.in_atomic_block:  # never close a connection under a caller's open transaction
+                close_old_connections()  # drops a connection the server closed (or errored) since the last sweep
             try:
                 counts = sweep()
             except Exception:
