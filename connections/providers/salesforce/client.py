@@ -89,6 +89,8 @@ def error_in_body(status: int, body):
         return None
     said = f"HTTP {status} {code}: {message}"
     kwargs = {"status": status, "provider": PROVIDER.slug, "details": body}
+    if status == 429:
+        return None  # a burst limit, not the daily allocation (a 403): the shared path waits its Retry-After
     if code == "REQUEST_LIMIT_EXCEEDED":
         if "ConcurrentPerOrgLongTxn" in message:
             return Retryable(f"{said} (too many long requests at once in the org; retried shortly)", **kwargs)

@@ -80,3 +80,10 @@ def test_soql_literals_escape_quotes_and_backslashes():
 )
 def test_my_domain_is_read_the_way_people_copy_it(typed, addresses):
     assert my_domain_of(typed) == addresses
+
+
+def test_a_429_is_a_burst_to_wait_out_as_told_not_the_daily_allocation_spent():
+    """Salesforce's daily allocation is a 403; a 429 (a burst, a proxy in front) used to pause the org for
+    half an hour, whatever its Retry-After said."""
+    assert error("REQUEST_LIMIT_EXCEEDED", "Too many requests.", 429) is None
+    assert isinstance(error("REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.", 403), RateLimited)
